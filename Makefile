@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# cpu-handoff: park x86 CPUs safely across hibernation restore and kexec.
+#
+#   make run        the main job: build, boot in QEMU, hibernate+resume with
+#                   nosmt, kexec, and print what the CPUs did
+#   make check      every test (runner scenarios, self-tests of the runner)
+#   make deps       install Debian packages (as root)
+#   make tree       assemble build/linux (series) and build/linux-base (6.12)
+#   make kernel     build the patched kernel; make baseline: the unpatched one
+#   make guest      build the initramfs and the static guest helpers
+#   make measure    baseline numbers at 4 and 16 vCPUs -> build/measure/
+#   make clean      drop build outputs, keep the unpacked base
+#
+# Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto.
+
+SHELL := /bin/bash
+REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(REPO)/build
+T := $(REPO)/tools/testing/selftests/cpu-handoff
+CPUS ?= 4
+CYCLES ?= 2
+ACCEL ?= auto
+export BUILD
+
+PATCHED := $(BUILD)/out/patched/arch/x86/boot/bzImage
+BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
+INITRD := $(BUILD)/guest/initramfs.cpio
+RUN := $(T)/run.sh --accel $(ACCEL) --initrd $(INITRD) \
+	--kernel patched=$(PATCHED) --kernel base=$(BASELINE)
+
+.PHONY: all deps tree kernel baseline kernels guest run check check-runner measure clean distclean help
+
+all: kernels guest
+
+help:
+	@sed -n '3,17p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@$(REPO)/mk/deps.sh
+
+# Each step depends on the ones before it only through files under
+# build/, so "make check" from a fresh clone runs all of them in order.
+tree: deps
+	@$(REPO)/mk/tree.sh
+
+kernel: tree
+	@$(REPO)/mk/kernel.sh patched
+
+baseline: tree
+	@$(REPO)/mk/kernel.sh base
+
+# One kernel build at a time: the machine has two cores.
+kernels: tree
+	@$(REPO)/mk/kernel.sh patched
+	@$(REPO)/mk/kernel.sh base
+
+guest: tree
+	@$(REPO)/mk/guest.sh
+
+# The main job.
+run: kernels guest
+	@$(RUN) --out $(BUILD)/run \
+		boot:k=patched:cpus=$(CPUS):name=boot-nosmt \
+		hibernate:k=patched:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt \
+		kexec:kernels=patched:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt
+	@$(REPO)/mk/report.sh $(BUILD)/run
+
+check: kernels guest
+	@$(REPO)/mk/check.sh
+
+measure: kernels guest
+	@$(REPO)/mk/measure.sh
+
+clean:
+	rm -rf $(BUILD)/out $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/measure
+
+distclean:
+	rm -rf $(BUILD)

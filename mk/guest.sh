@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the test guest: static helpers and build/guest/initramfs.cpio
+# (busybox-static, guest-init.sh as /init, payload, handoff_kexec).
+set -e
+. "$(dirname "$0")/lib.sh"
+
+T=$REPO/tools/testing/selftests/cpu-handoff
+G=$BUILD/guest
+mkdir -p "$G"
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+[ -x "$BUSYBOX" ] || die "$BUSYBOX missing (Debian: apt-get install busybox-static)"
+file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically linked' &&
+	die "$BUSYBOX is dynamically linked; the guest needs busybox-static"
+[ -f "$BUILD/linux/usr/gen_init_cpio.c" ] || die "run 'make tree' first"
+
+CFLAGS="-static -O2 -Wall -Wextra -Werror"
+for p in payload handoff_kexec; do
+	if [ ! -x "$G/$p" ] || [ "$T/$p.c" -nt "$G/$p" ]; then
+		echo "  CC      guest/$p" >&2
+		# shellcheck disable=SC2086
+		${CC:-gcc} $CFLAGS -o "$G/$p" "$T/$p.c"
+	fi
+done
+if [ ! -x "$G/gen_init_cpio" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$G/gen_init_cpio" ]; then
+	${HOSTCC:-gcc} -O2 -o "$G/gen_init_cpio" "$BUILD/linux/usr/gen_init_cpio.c"
+fi
+
+list=$G/initramfs.list
+{
+	for d in /bin /sbin /usr /usr/bin /usr/sbin /dev /proc /sys /tmp /root /mnt; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "nod /dev/null 0666 0 0 c 1 3"
+	echo "file /init $T/guest-init.sh 0755 0 0"
+	echo "file /bin/busybox $BUSYBOX 0755 0 0"
+	echo "file /bin/payload $G/payload 0755 0 0"
+	echo "file /bin/handoff_kexec $G/handoff_kexec 0755 0 0"
+	"$BUSYBOX" --list-full | while read -r a; do
+		[ "$a" = bin/busybox ] && continue
+		# busybox's timeout applet differs from coreutils'; keep it out of
+		# /usr/bin so nothing mistakes it for the real one.
+		case $a in usr/bin/timeout) continue ;; esac
+		echo "slink /$a /bin/busybox 0777 0 0"
+	done
+} >"$list.new"
+if ! cmp -s "$list.new" "$list" || [ ! -f "$G/initramfs.cpio" ] ||
+	[ -n "$(find "$T/guest-init.sh" "$G/payload" "$G/handoff_kexec" "$BUSYBOX" -newer "$G/initramfs.cpio")" ]; then
+	mv "$list.new" "$list"
+	"$G/gen_init_cpio" "$list" >"$G/initramfs.cpio.tmp"
+	mv "$G/initramfs.cpio.tmp" "$G/initramfs.cpio"
+	echo "  CPIO    $G/initramfs.cpio ($(du -k "$G/initramfs.cpio" | cut -f1) KiB)" >&2
+else
+	rm -f "$list.new"
+fi

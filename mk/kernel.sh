@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build one kernel: mk/kernel.sh patched|base
+#   patched  build/linux       -> build/out/patched/arch/x86/boot/bzImage
+#   base     build/linux-base  -> build/out/base/arch/x86/boot/bzImage
+# Config: x86_64 tinyconfig + tools/testing/selftests/cpu-handoff/config
+# (+ config.test, the test-only options).  The config is regenerated only
+# when a fragment changes, so rebuilds stay incremental.
+set -e
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: kernel.sh patched|base}
+case $variant in
+patched) src=$BUILD/linux ;;
+base) src=$BUILD/linux-base ;;
+*) die "unknown kernel variant '$variant' (patched or base)" ;;
+esac
+out=$BUILD/out/$variant
+[ -f "$src/Makefile" ] || die "$src is not assembled; run 'make tree'"
+mkdir -p "$out"
+frags="$REPO/tools/testing/selftests/cpu-handoff/config $REPO/tools/testing/selftests/cpu-handoff/config.test"
+jobs=${JOBS:-$(nproc)}
+kmake() { make -s -C "$src" O="$out" ARCH=x86_64 "$@"; }
+
+stamp=$out/.fragments
+# shellcheck disable=SC2086
+if [ ! -f "$out/.config" ] || ! cat $frags | cmp -s - "$stamp"; then
+	echo "  CONFIG  $variant: tinyconfig + $(echo $frags | xargs -n1 basename | tr '\n' ' ')" >&2
+	kmake tinyconfig >/dev/null
+	# shellcheck disable=SC2086
+	KCONFIG_CONFIG=$out/.config "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
+		"$out/.config" $frags >/dev/null
+	kmake olddefconfig >/dev/null
+	# Every option the fragments ask for must have survived olddefconfig.
+	bad=""
+	# shellcheck disable=SC2086
+	for l in $(cat $frags | grep -E '^CONFIG_[A-Z0-9_]+=' | sort -u); do
+		grep -qxF "$l" "$out/.config" || bad="$bad $l"
+	done
+	[ -z "$bad" ] || die "$variant config lost:$bad (a dependency is missing from the fragment)"
+	# shellcheck disable=SC2086
+	cat $frags >"$stamp"
+fi
+echo "  KERNEL  $variant (make -j$jobs)" >&2
+kmake -j"$jobs" bzImage
+echo "  IMAGE   $out/arch/x86/boot/bzImage" >&2

@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Assemble the kernel trees under build/:
+#   build/linux       the pinned base + every patches/ entry + our new files
+#   build/linux-base  the pinned base + the entries and files MANIFEST marks
+#                     "baseline" (the test-only fault injector), for
+#                     measuring unpatched 6.12 the same way
+# Both are git work trees of one repository whose first commit is the
+# untouched base (tag "base").  New files are symlinks into this
+# repository, so an edit in either place edits the same file.  Re-running
+# is cheap: only files whose content changes are rewritten, so kernel
+# builds stay incremental.
+set -e
+. "$(dirname "$0")/lib.sh"
+
+tarball=$(base_get BASE_TARBALL)
+want_sha=$(base_get BASE_SHA256)
+kver=$(base_get BASE_KERNELVERSION)
+src=$BUILD/linux
+
+verify_base() {
+	local pkgver sha
+	[ -f "$tarball" ] || die "base tarball $tarball is missing; run 'make deps' (as root)"
+	pkgver=$(dpkg-query -W -f='${Version}' "$(base_get BASE_PACKAGE)" 2>/dev/null || true)
+	sha=$(sha256sum "$tarball" | cut -d' ' -f1)
+	if [ "$sha" != "$want_sha" ]; then
+		echo "error: $tarball is not the pinned base." >&2
+		echo "  found: package version '${pkgver:-unknown}', sha256 $sha" >&2
+		echo "  want:  $(base_get BASE_DEBVERSION), sha256 $want_sha" >&2
+		echo "  Nothing was built.  Install the pinned version ('make deps' as root)," >&2
+		echo "  or move the series to the new base: update BASE, refresh patches/, make check." >&2
+		exit 1
+	fi
+}
+
+make_base_repo() {
+	local tmp=$BUILD/linux.unpack
+	echo "  UNPACK  $(base_get BASE_PACKAGE) $(base_get BASE_DEBVERSION)" >&2
+	rm -rf "$tmp" && mkdir -p "$tmp"
+	tar -C "$tmp" --strip-components=1 -xf "$tarball"
+	grep -q "^SUBLEVEL = ${kver##*.}\$" "$tmp/Makefile" ||
+		die "unpacked tarball is not $kver (see $tmp/Makefile)"
+	git -C "$tmp" init -q -b base-tree
+	git -C "$tmp" config user.name "cpu-handoff tree"
+	git -C "$tmp" config user.email "cpu-handoff@localhost"
+	git -C "$tmp" config core.autocrlf false
+	git -C "$tmp" config gc.auto 0
+	git -C "$tmp" add -A -f .
+	# A fixed identity and date make the base commit id the same on every
+	# machine, so format-patch's base-commit: trailer means something.
+	GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
+		git -C "$tmp" commit -q -m "Linux $kver (Debian $(base_get BASE_DEBVERSION))"
+	git -C "$tmp" tag base
+	mv "$tmp" "$src"
+}
+
+# build_commit LIST: a commit = base + the patches/ entries in LIST
+# (one per line), made in a scratch index; prints its id.
+build_commit() {
+	local list=$1 parent idx p msg info
+	idx=$BUILD/.tree.index
+	parent=$(git -C "$src" rev-parse base)
+	GIT_INDEX_FILE=$idx git -C "$src" read-tree base
+	while read -r p; do
+		[ -n "$p" ] || continue
+		[ -f "$REPO/patches/$p" ] || die "patches/series names $p, which does not exist"
+		if ! GIT_INDEX_FILE=$idx git -C "$src" apply --cached --whitespace=nowarn \
+			"$REPO/patches/$p" 2>"$BUILD/.tree.err"; then
+			cat "$BUILD/.tree.err" >&2
+			die "patches/$p does not apply to the base $(base_get BASE_DEBVERSION) (no fuzz is accepted)"
+		fi
+		info=$(git mailinfo /dev/null /dev/null <"$REPO/patches/$p" 2>/dev/null | sed -n 's/^Subject: //p')
+		msg=${info:-$p}
+		parent=$(GIT_INDEX_FILE=$idx git -C "$src" write-tree |
+			xargs -I{} env GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
+				GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
+				git -C "$src" commit-tree {} -p "$parent" -m "$msg")
+	done <"$list"
+	rm -f "$idx"
+	echo "$parent"
+}
+
+# checkout_tree DIR COMMIT: move DIR to COMMIT touching only changed files.
+checkout_tree() {
+	local dir=$1 commit=$2
+	if [ "$(git -C "$dir" rev-parse HEAD)" != "$commit" ]; then
+		git -C "$dir" reset -q --hard "$commit"
+	fi
+}
+
+# link_files DIR LIST: symlink our new files (LIST) into DIR, and drop
+# links that point into this repository but are no longer wanted.
+link_files() {
+	local dir=$1 list=$2 f l
+	while read -r f; do
+		[ -n "$f" ] || continue
+		if [ -e "$dir/$f" ] && [ ! -L "$dir/$f" ]; then
+			die "$f exists in the base: change upstream files through patches/, not by copying them"
+		fi
+		if [ "$(readlink "$dir/$f" 2>/dev/null)" != "$REPO/$f" ]; then
+			mkdir -p "$(dirname "$dir/$f")"
+			ln -sfn "$REPO/$f" "$dir/$f"
+		fi
+	done <"$list"
+	for d in arch block drivers include init kernel lib mm Documentation tools; do
+		[ -d "$dir/$d" ] || continue
+		find "$dir/$d" -type l -lname "$REPO/*" -print
+	done | while read -r l; do
+		grep -qxF "${l#"$dir"/}" "$list" || rm -f "$l"
+	done
+	# Our links are not part of the base tree's history.
+	sed 's|^|/|' "$list" >"$(git -C "$dir" rev-parse --git-path info/exclude)"
+}
+
+mkdir -p "$BUILD"
+verify_base
+[ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify base >/dev/null || {
+	rm -rf "$src" "$BUILD/linux-base"
+	make_base_repo
+}
+
+all_hooks=$BUILD/.tree.hooks.all
+base_hooks=$BUILD/.tree.hooks.base
+all_files=$BUILD/.tree.files.all
+base_files=$BUILD/.tree.files.base
+series_entries >"$all_hooks"
+manifest_baseline_hooks >"$BUILD/.tree.tmp"
+grep -xF -f "$BUILD/.tree.tmp" "$all_hooks" >"$base_hooks" || true
+new_files >"$all_files"
+manifest_baseline_files >"$base_files"
+rm -f "$BUILD/.tree.tmp"
+
+patched=$(build_commit "$all_hooks")
+baseline=$(build_commit "$base_hooks")
+
+checkout_tree "$src" "$patched"
+if [ ! -d "$BUILD/linux-base/.git" ] && [ ! -f "$BUILD/linux-base/.git" ]; then
+	rm -rf "$BUILD/linux-base"
+	git -C "$src" worktree prune
+	git -C "$src" worktree add -q --detach "$BUILD/linux-base" "$baseline"
+fi
+checkout_tree "$BUILD/linux-base" "$baseline"
+
+link_files "$src" "$all_files"
+link_files "$BUILD/linux-base" "$base_files"
+echo "  TREE    build/linux ($(wc -l <"$all_hooks") hooks, $(wc -l <"$all_files") new files)," \
+	"build/linux-base ($(wc -l <"$base_hooks") hooks, $(wc -l <"$base_files") files)" >&2
