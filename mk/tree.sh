@@ -108,8 +108,6 @@ link_files() {
 	done | while read -r l; do
 		grep -qxF "${l#"$dir"/}" "$list" || rm -f "$l"
 	done
-	# Our links are not part of the base tree's history.
-	sed 's|^|/|' "$list" >"$(git -C "$dir" rev-parse --git-path info/exclude)"
 }
 
 mkdir -p "$BUILD"

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection and accounting for CPU handoff testing: NMI the CPUs a kernel inherits.
+ *
+ * When one kernel takes the machine over from another (a hibernation image
+ * kernel after the restore kernel jumped into it, or a kexec'd kernel),
+ * the application processors are wherever the outgoing kernel parked them.
+ * If that is a HLT loop in memory the incoming kernel has since overwritten,
+ * any NMI, SMI or machine check sends the CPU into garbage.  Real machines
+ * get such events rarely and at random; this injector makes them happen at
+ * the worst moment, so that a test can tell a safe park from an unsafe one:
+ * before it wakes them, the incoming kernel NMIs every present AP that is
+ * not online, waits, and logs what it did.
+ *
+ *   handoff_nmi_inject.resume=N  in the image kernel, right after the jump
+ *                                from the restore kernel
+ *   handoff_nmi_inject.boot=N    in a kexec'd kernel, before SMP bringup
+ *                                (never set it on a cold boot: firmware
+ *                                owns the APs then)
+ *
+ * debugfs handoff_nmi_inject/{nmi,init} take a CPU number and send that CPU
+ * one NMI or one INIT; they exist to find out how a platform (or an
+ * emulator) treats an NMI to a CPU in wait-for-SIPI.
+ *
+ * It also counts CPU hotplug operations from the start of a hibernation or
+ * restore to the last syscore suspend before the jump, and logs them: what
+ * a restore kernel does to its CPUs before it hands over is otherwise
+ * invisible, because it never comes back to report.
+ *
+ * This is a test tool.  It deliberately crashes machines whose kernels
+ * park CPUs unsafely, and must never be enabled in a production kernel.
+ */
+
+#define pr_fmt(fmt) "handoff_nmi_inject: " fmt
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/handoff_nmi_inject.h>
+#include <linux/init.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
+#include <linux/printk.h>
+#include <linux/smp.h>
+#include <linux/suspend.h>
+#include <linux/syscore_ops.h>
+#include <linux/uaccess.h>
+
+#include <asm/apic.h>
+#include <asm/smp.h>
+
+static unsigned int nmi_at_boot;
+module_param_named(boot, nmi_at_boot, uint, 0444);
+MODULE_PARM_DESC(boot, "NMIs sent to each not-yet-woken AP before SMP bringup (kexec'd kernels only)");
+
+static unsigned int nmi_at_resume;
+module_param_named(resume, nmi_at_resume, uint, 0444);
+MODULE_PARM_DESC(resume, "NMIs sent to each offline AP right after a hibernation image is resumed");
+
+/*
+ * Long enough for a CPU that takes the NMI to fetch its handler through
+ * stale tables and fault, and for the fault to reach the console or reset
+ * the machine, before the incoming kernel resets the CPU with INIT-SIPI-SIPI
+ * and so hides what happened.  Generous because emulators are slow.
+ */
+#define INJECT_SETTLE_MS	200
+
+static void nmi_one(unsigned int cpu)
+{
+	__apic_send_IPI(cpu, NMI_VECTOR);
+}
+
+static unsigned int nmi_parked(unsigned int count, const char *when)
+{
+	unsigned int cpu, self = smp_processor_id(), cpus = 0, i;
+
+	for_each_present_cpu(cpu) {
+		if (cpu == self || cpu_online(cpu))
+			continue;
+		for (i = 0; i < count; i++) {
+			nmi_one(cpu);
+			udelay(100);
+		}
+		cpus++;
+	}
+	mdelay(INJECT_SETTLE_MS);
+	pr_info("%s: sent %u NMI(s) to each of %u parked CPU(s), machine survived\n",
+		when, count, cpus);
+	return cpus;
+}
+
+/**
+ * handoff_nmi_inject_resume() - the image kernel has just been resumed
+ *
+ * Called by the hibernation core in the image kernel right after the jump
+ * from the restore kernel, with interrupts off and only this CPU online.
+ * Logs a marker the test runner times the handoff by, then NMIs the APs
+ * when asked to on the command line.
+ */
+void handoff_nmi_inject_resume(void)
+{
+	pr_info("resume: image kernel running on CPU %u\n", smp_processor_id());
+	if (nmi_at_resume)
+		nmi_parked(nmi_at_resume, "resume");
+}
+
+static int __init handoff_nmi_inject_boot(void)
+{
+	if (nmi_at_boot)
+		nmi_parked(nmi_at_boot, "boot");
+	return 0;
+}
+/* early_initcall runs after the APIC is set up and before smp_init(). */
+early_initcall(handoff_nmi_inject_boot);
+
+static void send_init(unsigned int cpu)
+{
+	u32 apicid = per_cpu(x86_cpu_to_apicid, cpu);
+
+	apic_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apicid);
+	udelay(10);
+	apic_icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, apicid);
+}
+
+static ssize_t cpu_write(struct file *file, const char __user *ubuf,
+			 size_t len, loff_t *ppos)
+{
+	void (*send)(unsigned int cpu) = file->private_data;
+	unsigned int cpu;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 0, &cpu);
+	if (ret)
+		return ret;
+	/*
+	 * INIT to the boot CPU resets the machine, and a CPU that never ran
+	 * Linux may alias another APIC ID; refuse both, and anything online.
+	 */
+	if (cpu >= nr_cpu_ids || !cpu_present(cpu) || cpu_online(cpu) ||
+	    cpu == 0 || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
+		return -EINVAL;
+	send(cpu);
+	pr_info("debugfs: sent %s to CPU %u\n", send == nmi_one ? "NMI" : "INIT", cpu);
+	return len;
+}
+
+static int cpu_open(struct inode *inode, struct file *file)
+{
+	file->private_data = inode->i_private;
+	return 0;
+}
+
+static const struct file_operations cpu_fops = {
+	.open	= cpu_open,
+	.write	= cpu_write,
+};
+
+static atomic_t hp_onlines, hp_offlines;
+static u64 hp_first_ns, hp_last_ns;
+
+static void hp_count(atomic_t *ctr)
+{
+	u64 now = ktime_get_ns();
+
+	atomic_inc(ctr);
+	cmpxchg64(&hp_first_ns, 0, now);
+	WRITE_ONCE(hp_last_ns, now);
+}
+
+static int hp_online(unsigned int cpu)
+{
+	hp_count(&hp_onlines);
+	return 0;
+}
+
+static int hp_offline(unsigned int cpu)
+{
+	hp_count(&hp_offlines);
+	return 0;
+}
+
+static int hp_pm_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	if (action == PM_HIBERNATION_PREPARE || action == PM_RESTORE_PREPARE) {
+		atomic_set(&hp_onlines, 0);
+		atomic_set(&hp_offlines, 0);
+		WRITE_ONCE(hp_first_ns, 0);
+		WRITE_ONCE(hp_last_ns, 0);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block hp_pm_nb = {
+	.notifier_call = hp_pm_notify,
+};
+
+/* The last thing a restore kernel runs that can still log before the jump. */
+static int hp_syscore_suspend(void *data)
+{
+	u64 first = READ_ONCE(hp_first_ns), last = READ_ONCE(hp_last_ns);
+
+	pr_info("cpu hotplug since PM prepare: %d online, %d offline, %llu us first to last\n",
+		atomic_read(&hp_onlines), atomic_read(&hp_offlines),
+		first ? div_u64(last - first, NSEC_PER_USEC) : 0);
+	return 0;
+}
+
+static const struct syscore_ops hp_syscore_ops = {
+	.suspend = hp_syscore_suspend,
+};
+
+static struct syscore hp_syscore = {
+	.ops = &hp_syscore_ops,
+};
+
+static int __init handoff_nmi_inject_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("handoff_nmi_inject", NULL);
+
+	debugfs_create_file("nmi", 0200, dir, nmi_one, &cpu_fops);
+	debugfs_create_file("init", 0200, dir, send_init, &cpu_fops);
+
+	register_pm_notifier(&hp_pm_nb);
+	register_syscore(&hp_syscore);
+	return cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "x86/handoff_nmi_inject:count",
+					 hp_online, hp_offline) < 0;
+}
+late_initcall(handoff_nmi_inject_init);

@@ -1,0 +1,193 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the cpu-handoff test guest (busybox sh).  The host runner
+# (run.sh) chooses what to do with ch.* words on the kernel command line
+# and reads the "CH: " lines this prints on the serial console:
+#
+#   ch.scenario=hibernate|kexec|boot   what to do
+#   ch.cycles=N        hibernate cycles, or kexecs in the chain
+#   ch.disk=reboot|shutdown   /sys/power/disk (shutdown: the host restores
+#                      the image with another kernel in a new QEMU run)
+#   ch.expect=N        CPUs that must be online after boot and resume
+#   ch.payload=MIB     memory payload kept across each handoff
+#   ch.step=K          position in a kexec chain (set by this script)
+#   ch.kexec=A,B,...   kernels on the data disk; step K runs the K-th
+#                      (modulo the list), step 0 being the cold boot
+#   ch.nmi=N           NMIs per parked AP in every kexec'd kernel
+#   ch.break=WHAT      deliberately break a guest check (runner self-test)
+#
+# Every boot prints "CH: BOOT"; a boot the host did not expect (a
+# failed resume, a reset after a triple fault) is how it sees failures.
+
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tmpfs -o size=90% tmpfs /tmp
+
+say() {
+	echo "CH: $*"
+}
+
+arg() {
+	for w in $(cat /proc/cmdline); do
+		case $w in
+		"ch.$1="*) echo "${w#*=}"; return ;;
+		esac
+	done
+	echo "$2"
+}
+
+finish() {
+	say "DONE $1"
+	sync
+	poweroff -f
+	sleep 60
+}
+
+scenario=$(arg scenario boot)
+cycles=$(arg cycles 1)
+expect=$(arg expect 0)
+payload_mib=$(arg payload 16)
+step=$(arg step 0)
+brk=$(arg break none)
+
+count_cpus() {
+	# "0,2-3" -> 3
+	echo "$1" | tr ',' '\n' | awk -F- 'NF == 2 { n += $2 - $1 + 1; next } NF == 1 && $1 != "" { n++ } END { print n + 0 }'
+}
+
+online() {
+	cat /sys/devices/system/cpu/online
+}
+
+smt=$(cat /sys/devices/system/cpu/smt/control 2>/dev/null || echo none)
+say "BOOT kernel=$(uname -r) step=$step online=$(online) present=$(cat /sys/devices/system/cpu/present) smt=$smt"
+say "VERSION $(cat /proc/version)"
+
+check_cpus() {
+	n=$(count_cpus "$(online)")
+	[ "$brk" = cpus ] && n=$((n + 1))
+	if [ "$expect" -gt 0 ] && [ "$n" -ne "$expect" ]; then
+		say "FAIL cpus online=$(online) count=$n expected=$expect"
+		return 1
+	fi
+	return 0
+}
+
+do_hibernate() {
+	disk=$(arg disk reboot)
+	mkswap /dev/vda >/dev/null || { say "FAIL mkswap"; finish fail; }
+	swapon /dev/vda || { say "FAIL swapon"; finish fail; }
+	check_cpus || finish fail
+	i=1
+	while [ "$i" -le "$cycles" ]; do
+		seed=$((i * 7919 + 17))
+		payload gen "$seed" "$payload_mib" /tmp/payload || { say "FAIL payload gen"; finish fail; }
+		before=$(online)
+		echo "$disk" >/sys/power/disk
+		say "HIBERNATE cycle=$i online=$before disk=$disk"
+		if ! echo disk >/sys/power/state; then
+			say "FAIL cycle=$i hibernate write failed"
+			finish fail
+		fi
+		after=$(online)
+		say "RESUMED cycle=$i online=$after"
+		ok=1
+		[ "$brk" = payload ] && [ "$i" = 1 ] &&
+			printf '\377' | dd of=/tmp/payload bs=1 seek=4097 conv=notrunc 2>/dev/null
+		if [ "$after" != "$before" ]; then
+			say "FAIL cycle=$i cpus before=$before after=$after"
+			ok=0
+		fi
+		check_cpus || ok=0
+		if ! out=$(payload check "$seed" "$payload_mib" /tmp/payload); then
+			say "FAIL cycle=$i $out"
+			ok=0
+		fi
+		[ "$brk" = check ] && ok=0 && say "FAIL cycle=$i deliberately broken check"
+		if [ "$ok" = 1 ]; then
+			say "PASS cycle=$i"
+		else
+			finish fail
+		fi
+		i=$((i + 1))
+	done
+	finish ok
+}
+
+# disk_get NAME FILE: copy NAME from the data disk's index to FILE.
+disk_get() {
+	line=$(dd if=/dev/vdb bs=4096 count=1 2>/dev/null | tr -d '\000' | awk -v n="$1" '$1 == n')
+	[ -n "$line" ] || return 1
+	set -- $line "$2"
+	dd if=/dev/vdb of="$4" bs=4096 skip="$2" count=$((($3 + 4095) / 4096)) 2>/dev/null &&
+		truncate -s "$3" "$4"
+}
+
+do_kexec() {
+	check_cpus || finish fail
+	payload gen "$((step + 1))" "$payload_mib" /tmp/payload
+	payload check "$((step + 1))" "$payload_mib" /tmp/payload || finish fail
+	say "PASS step=$step"
+	[ "$step" -ge "$cycles" ] && finish ok
+	list=$(arg kexec k0)
+	n=$(echo "$list" | tr ',' '\n' | wc -l)
+	idx=$(((step + 1) % n + 1))
+	next=$(echo "$list" | tr ',' '\n' | sed -n "${idx}p")
+	disk_get "$next" /tmp/kernel || { say "FAIL no kernel $next on the data disk"; finish fail; }
+	disk_get initrd /tmp/initrd || { say "FAIL no initrd on the data disk"; finish fail; }
+	nmi=$(arg nmi 0)
+	cmd=""
+	for w in $(cat /proc/cmdline); do
+		case $w in
+		ch.step=*|handoff_nmi_inject.boot=*) ;;
+		*) cmd="$cmd $w" ;;
+		esac
+	done
+	cmd="${cmd# } ch.step=$((step + 1))"
+	[ "$nmi" -gt 0 ] && cmd="$cmd handoff_nmi_inject.boot=$nmi"
+	say "KEXEC step=$step next=$next"
+	handoff_kexec /tmp/kernel /tmp/initrd "$cmd"
+	say "FAIL kexec step=$step returned"
+	finish fail
+}
+
+# How does this machine treat an NMI sent to a CPU in wait-for-SIPI?  The
+# SDM says it is blocked.  The host reads the CPU's state from the QEMU
+# monitor at each "CH: EXP" line while the guest sleeps.
+do_sipi_nmi() {
+	cpu=$(($(count_cpus "$(cat /sys/devices/system/cpu/present)") - 1))
+	d=/sys/kernel/debug/handoff_nmi_inject
+	[ -w $d/init ] || { say "FAIL no $d (CONFIG_HANDOFF_NMI_INJECT)"; finish fail; }
+	echo 0 >/sys/devices/system/cpu/cpu$cpu/online || { say "FAIL offline cpu$cpu"; finish fail; }
+	say "EXP offline cpu=$cpu"
+	sleep 3
+	echo "$cpu" >$d/init || { say "FAIL INIT to cpu$cpu"; finish fail; }
+	say "EXP init-sent cpu=$cpu"
+	sleep 3
+	echo "$cpu" >$d/nmi || { say "FAIL NMI to cpu$cpu"; finish fail; }
+	say "EXP nmi-sent cpu=$cpu"
+	sleep 3
+	if echo 1 >/sys/devices/system/cpu/cpu$cpu/online; then
+		say "EXP online-again cpu=$cpu online=$(online)"
+	else
+		say "EXP online-failed cpu=$cpu online=$(online)"
+	fi
+	sleep 3
+	check_cpus && finish ok
+	finish fail
+}
+
+case $scenario in
+sipi-nmi) do_sipi_nmi ;;
+hibernate) do_hibernate ;;
+kexec) do_kexec ;;
+boot) check_cpus && finish ok; finish fail ;;
+shell) exec sh ;;
+*) say "FAIL unknown scenario '$scenario'"; finish fail ;;
+esac
