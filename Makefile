@@ -26,8 +26,7 @@ export BUILD
 PATCHED := $(BUILD)/out/patched/arch/x86/boot/bzImage
 BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
-RUN := $(T)/run.sh --accel $(ACCEL) --initrd $(INITRD) \
-	--kernel patched=$(PATCHED) --kernel base=$(BASELINE)
+RUN := $(T)/run.sh --accel $(ACCEL) --initrd $(INITRD)
 
 .PHONY: all deps tree kernel baseline kernels guest run check check-runner measure clean distclean help
 
@@ -59,12 +58,13 @@ guest: tree
 	@$(REPO)/mk/guest.sh
 
 # The main job.
-run: kernels guest
-	@$(RUN) --out $(BUILD)/run \
+run: kernel guest
+	@rm -rf $(BUILD)/run
+	@$(RUN) --kernel patched=$(PATCHED) --out $(BUILD)/run \
 		boot:k=patched:cpus=$(CPUS):name=boot-nosmt \
 		hibernate:k=patched:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt \
 		kexec:kernels=patched:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt
-	@$(REPO)/mk/report.sh $(BUILD)/run
+	@echo; echo "What the CPUs did:"; $(REPO)/mk/report.sh $(BUILD)/run
 
 check: kernels guest
 	@$(REPO)/mk/check.sh

@@ -15,7 +15,10 @@
 #   ch.kexec=A,B,...   kernels on the data disk; step K runs the K-th
 #                      (modulo the list), step 0 being the cold boot
 #   ch.nmi=N           NMIs per parked AP in every kexec'd kernel
-#   ch.break=WHAT      deliberately break a guest check (runner self-test)
+#   ch.break=WHAT      runner self-tests, each must make the run fail:
+#                      check: a guest check that always fails; cpus: a CPU
+#                      goes offline after the first resume; payload: the
+#                      payload is corrupted after the first resume
 #
 # Every boot prints "CH: BOOT"; a boot the host did not expect (a
 # failed resume, a reset after a triple fault) is how it sees failures.
@@ -71,7 +74,6 @@ say "VERSION $(cat /proc/version)"
 
 check_cpus() {
 	n=$(count_cpus "$(online)")
-	[ "$brk" = cpus ] && n=$((n + 1))
 	if [ "$expect" -gt 0 ] && [ "$n" -ne "$expect" ]; then
 		say "FAIL cpus online=$(online) count=$n expected=$expect"
 		return 1
@@ -100,6 +102,13 @@ do_hibernate() {
 		ok=1
 		[ "$brk" = payload ] && [ "$i" = 1 ] &&
 			printf '\377' | dd of=/tmp/payload bs=1 seek=4097 conv=notrunc 2>/dev/null
+		if [ "$brk" = cpus ] && [ "$i" = 1 ]; then
+			# A CPU goes missing: take the last online one down for real.
+			last=$(online | tr ',' '\n' | tail -n 1)
+			last=${last#*-}
+			echo 0 >/sys/devices/system/cpu/cpu"$last"/online
+			after=$(online)
+		fi
 		if [ "$after" != "$before" ]; then
 			say "FAIL cycle=$i cpus before=$before after=$after"
 			ok=0

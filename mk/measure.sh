@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make measure: run the scenarios on a kernel at several vCPU counts and
+# write a markdown table of what the restore kernel did and how long the
+# handoff took.  KERNEL=base (default) or patched; CPU_LIST="4 16".
+. "$(dirname "$0")/lib.sh"
+
+T=$REPO/tools/testing/selftests/cpu-handoff
+K=${KERNEL:-base}
+CPU_LIST=${CPU_LIST:-4 16}
+CYCLES=${CYCLES:-3}
+OUT=${OUT:-$BUILD/measure/$K}
+rm -rf "$OUT"
+specs=()
+for n in $CPU_LIST; do
+	specs+=("hibernate:k=$K:cpus=$n:cycles=$CYCLES:name=hibernate-$n"
+		"cross:image=$K:restore=$K:cpus=$n:cycles=1:name=cross-$n"
+		"kexec:kernels=$K:cpus=$n:cycles=$CYCLES:name=kexec-$n"
+		"nmi:image=$K:restore=$K:cpus=$n:cycles=1:name=nmi-resume-$n"
+		"nmi-kexec:kernels=$K:cpus=$n:cycles=1:name=nmi-kexec-$n")
+done
+"$T/run.sh" --accel "${ACCEL:-auto}" --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
+	--kernel "$K=$BUILD/out/$K/arch/x86/boot/bzImage" "${specs[@]}" | tee "$OUT/tap"
+"$REPO/mk/table.sh" "$OUT/metrics.csv" "$OUT/tap" | tee "$OUT/table.md"
