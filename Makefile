@@ -26,7 +26,7 @@ export BUILD
 PATCHED := $(BUILD)/out/patched/arch/x86/boot/bzImage
 BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
-RUN := $(T)/run.sh --accel $(ACCEL) --initrd $(INITRD)
+RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
 .PHONY: all deps tree kernel baseline kernels guest run check check-runner measure clean distclean help
 

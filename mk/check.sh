@@ -42,7 +42,7 @@ set -- \
 	"hibernate:k=patched:$c:cycles=1:break=cpus:expect=fail:name=selftest-cpu-missing-after-resume" \
 	"hibernate:k=patched:$c:cycles=1:break=payload:expect=fail:name=selftest-payload-corrupted"
 
-"$T/run.sh" --accel "${ACCEL:-auto}" --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
+"$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel" --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
 	--kernel patched="$P" --kernel base="$B" "$@" | tee "$OUT.tap"
 rc=${PIPESTATUS[0]}
 # The closing line CI reads.

@@ -19,6 +19,6 @@ for n in $CPU_LIST; do
 		"nmi:image=$K:restore=$K:cpus=$n:cycles=1:name=nmi-resume-$n"
 		"nmi-kexec:kernels=$K:cpus=$n:cycles=1:name=nmi-kexec-$n")
 done
-"$T/run.sh" --accel "${ACCEL:-auto}" --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
+"$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel" --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
 	--kernel "$K=$BUILD/out/$K/arch/x86/boot/bzImage" "${specs[@]}" | tee "$OUT/tap"
 "$REPO/mk/table.sh" "$OUT/metrics.csv" "$OUT/tap" | tee "$OUT/table.md"

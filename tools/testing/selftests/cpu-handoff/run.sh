@@ -15,6 +15,8 @@
 #   --accel auto|tcg|kvm   auto: use KVM only if a guest boots under it
 #   --timeout SEC          per QEMU run (default 300, scaled by CPUs)
 #   --mem MIB              guest memory (default 768)
+#   --accel-cache FILE     remember the KVM probe's answer in FILE
+#   --keep-disks           keep the swap and data disk images
 #   --list                 print the scenario syntax and exit
 #
 # SCENARIO is KIND[:key=value]...; see --list.
@@ -26,6 +28,8 @@ accel=auto
 timeout_base=300
 mem=768
 initrd=""
+accel_cache=""
+keep_disks=0
 declare -A KERNELS=()
 default_kernel=""
 scenarios=()
@@ -57,6 +61,9 @@ Keys:
   k=NAME      kernel for boot/hibernate; image=/restore= for cross and nmi;
               kernels=A,B for kexec (names from --kernel)
   nmi=N       NMIs per parked AP (default 3)
+  kaslr=on|off  KASLR (default off; on for nmi and nmi-kexec, where it makes
+              the outgoing and incoming kernels' layouts differ as they do
+              on real machines)
   payload=MIB memory payload checked after every handoff (default 16)
   append=W    extra kernel command-line words, ',' for space
   expect=pass|fail|xfail  what the scenario should do (default pass);
@@ -80,6 +87,8 @@ while [ $# -gt 0 ]; do
 	--accel) accel=$2; shift 2 ;;
 	--timeout) timeout_base=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--accel-cache) accel_cache=$2; shift 2 ;;
+	--keep-disks) keep_disks=1; shift ;;
 	--list) list_scenarios; exit 0 ;;
 	-h|--help) usage ;;
 	-*) echo "run.sh: unknown option $1" >&2; usage ;;
@@ -121,6 +130,7 @@ qemu_start() {
 	local cores=$((cpus / 2)) threads=2
 	[ "$cores" -ge 1 ] || { cores=1; threads=1; }
 	MONSOCK=$log.mon
+	QRUN=$((${QRUN:-0} + 1))
 	rm -f "$MONSOCK"
 	# shellcheck disable=SC2086
 	( exec "$QEMU" -nodefaults -no-user-config -display none \
@@ -130,6 +140,7 @@ qemu_start() {
 		-drive file="$swap",if=virtio,format=raw,cache=unsafe \
 		-drive file="$data",if=virtio,format=raw,readonly=on \
 		-serial stdio -monitor unix:"$MONSOCK",server=on,wait=off \
+		-d cpu_reset -D "$log.qemu.$QRUN" \
 		"$@" </dev/null 2>&1 | stamp >>"$log" ) &
 	QPID=$!
 }
@@ -149,15 +160,17 @@ qemu_stop() {
 	wait "$QPID" 2>/dev/null
 }
 
-# wait_for LOG PATTERN TIMEOUT: until PATTERN (ERE) appears in LOG, QEMU
-# exits, or time runs out.  Returns 0 found, 1 exited, 2 timed out.
+# wait_for LOG PATTERN TIMEOUT [FROM]: until PATTERN (ERE) appears in LOG
+# at or after line FROM, QEMU exits, or time runs out.  Returns 0 found,
+# 1 exited, 2 timed out.
 wait_for() {
-	local log=$1 pat=$2 t=$3 end
+	local log=$1 pat=$2 t=$3 from=${4:-1} end
 	end=$((SECONDS + t))
 	while [ $SECONDS -lt $end ]; do
-		grep -qE -- "$pat" "$log" 2>/dev/null && return 0
+		tail -n +"$from" "$log" 2>/dev/null | grep -qE -- "$pat" && return 0
 		if ! kill -0 "$QPID" 2>/dev/null; then
-			grep -qE -- "$pat" "$log" 2>/dev/null && return 0
+			sleep 0.2
+			tail -n +"$from" "$log" 2>/dev/null | grep -qE -- "$pat" && return 0
 			return 1
 		fi
 		sleep 0.2
@@ -169,7 +182,7 @@ wait_for() {
 BAD='Kernel panic|BUG: |Oops|general protection|double fault|Triple fault|CH: FAIL|PANIC:|invalid opcode|Unable to handle'
 
 probe_accel() {
-	local cache=$out/.accel log
+	local cache=${accel_cache:-$out/.accel} log
 	case $accel in
 	tcg) ACCEL_ARGS="-accel tcg,thread=multi"; return ;;
 	kvm) ACCEL_ARGS="-accel kvm"; return ;;
@@ -262,11 +275,19 @@ fail() {
 	return 1
 }
 
-# Look for kernel trouble in LOG; fail with the first bad line.
+# Look for kernel trouble in LOG; fail with the first bad line, or with
+# the triple fault QEMU logged (a CPU that ran garbage resets the machine
+# without a word on the console).
 scan_bad() {
 	local line
 	line=$(grep -m1 -E -- "$BAD" "$1")
-	[ -z "$line" ] || fail "guest: ${line#* }"
+	[ -z "$line" ] || { fail "guest: ${line#* }"; return 1; }
+	if cat "$1".qemu* 2>/dev/null | grep -q 'Triple fault'; then
+		line=$(grep -E '^[0-9.]+ ' "$1" | tail -n 1)
+		fail "QEMU: triple fault, the machine reset; last console line: ${line#* }"
+		return 1
+	fi
+	return 0
 }
 
 kernel_of() {
@@ -277,7 +298,10 @@ kernel_of() {
 
 base_append() {
 	local cpus=$1 smt=$2 a
-	a="console=ttyS0 panic=-1 no_console_suspend printk.time=1 nokaslr"
+	a="console=ttyS0 panic=-1 no_console_suspend printk.time=1"
+	# Without KASLR the same kernel lands at the same addresses every boot,
+	# so an overwritten HLT loop is often overwritten with itself.
+	[ "$(opt kaslr "$DEFAULT_KASLR")" = on ] || a="$a nokaslr"
 	[ "$smt" = off ] && a="$a nosmt"
 	echo "$a $(opt append "" | tr ',' ' ')"
 }
@@ -348,15 +372,13 @@ run_cross() {
 		mark=$(wc -l <"$log")
 		qemu_start "$log" "$krest" "$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=boot" \
 			"$cpus" "$SWAP" "$DATA" -no-reboot
+		mark=$((mark + 1))
 		if [ "$c" = "$cycles" ]; then
-			wait_for "$log" "CH: DONE|CH: FAIL|CH: BOOT|Kernel panic" "$TIMEOUT"
+			wait_for "$log" "CH: DONE|CH: FAIL|CH: BOOT|Kernel panic" "$TIMEOUT" "$mark"
 		else
-			wait_for "$log" "CH: FAIL|CH: BOOT|Kernel panic|reboot: Power down" "$TIMEOUT"
+			wait_for "$log" "CH: FAIL|CH: BOOT|Kernel panic|reboot: Power down" "$TIMEOUT" "$mark"
 		fi
 		rc=$?
-		# The cycle's own lines, for the "expected" counts below.
-		while [ $rc = 0 ] && kill -0 "$QPID" 2>/dev/null && [ "$c" != "$cycles" ] &&
-			! tail -n +"$mark" "$log" | grep -q 'reboot: Power down'; do sleep 0.2; done
 		sleep 0.5
 		qemu_stop
 		tail -n +"$mark" "$log" >"$log.c$c"
@@ -446,8 +468,7 @@ run_sipi_nmi() {
 	log=$out/$tag.log
 	mkdisks "$tag" 16
 	append="$(base_append "$cpus" on) ch.scenario=sipi-nmi ch.expect=$cpus"
-	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot \
-		-d cpu_reset,guest_errors -D "$log.qemu"
+	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
 	for step in offline init-sent nmi-sent online-again; do
 		wait_for "$log" "CH: EXP $step|CH: EXP online-failed|CH: FAIL|CH: DONE" 120 || break
 		grep -qE "CH: EXP $step" "$log" || break
@@ -473,7 +494,7 @@ run_sipi_nmi() {
 			else if (a == b) print "blocked: the CPU stayed in wait-for-SIPI (" a ")"
 			else print "delivered: wait-for-SIPI " a "-> after the NMI " b
 		}' "$log")
-	grep -q 'Triple fault' "$log.qemu" 2>/dev/null && SIPI_NMI="$SIPI_NMI; QEMU logged a triple fault"
+	grep -q 'Triple fault' "$log.qemu"* 2>/dev/null && SIPI_NMI="$SIPI_NMI; QEMU logged a triple fault"
 	echo "#   NMI to a CPU in wait-for-SIPI: $SIPI_NMI"
 	echo "$SIPI_NMI" >"$out/sipi-nmi.answer"
 	# An experiment: it passes when it got an answer either way.
@@ -513,6 +534,7 @@ for spec in "${scenarios[@]}"; do
 	expect=$(opt expect pass)
 	TNAME=$(opt name "$(echo "$spec" | sed 's/:/_/g; s/=/-/g; s/,/+/g')")
 	TIMEOUT=$((timeout_base + CPUS * 10 * cycles))
+	case $KIND in nmi*) DEFAULT_KASLR=on ;; *) DEFAULT_KASLR=off ;; esac
 	tag=$(printf '%02d-%s' "$n" "$TNAME" | tr -c 'A-Za-z0-9_+.-' '_')
 	RESULT_NOTE=""
 	WALL=NA
@@ -546,6 +568,7 @@ for spec in "${scenarios[@]}"; do
 	if [ -z "$directive" ]; then
 		if [ "$ok" = ok ]; then npass=$((npass + 1)); else nfail=$((nfail + 1)); fi
 	fi
+	[ "$keep_disks" = 1 ] || rm -f "$out/$tag".*.img
 	echo "$ok $n - $TNAME$directive"
 	[ -n "$RESULT_NOTE" ] && echo "#   $RESULT_NOTE"
 	echo "#   wall ${WALL}s, log $out/$tag.log"
