@@ -15,11 +15,12 @@ file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically linked' &&
 [ -f "$BUILD/linux/usr/gen_init_cpio.c" ] || die "run 'make tree' first"
 
 CFLAGS="-static -O2 -Wall -Wextra -Werror"
-for p in payload handoff_kexec; do
+for p in payload handoff_kexec cpu_handoff_test; do
 	if [ ! -x "$G/$p" ] || [ "$T/$p.c" -nt "$G/$p" ]; then
 		echo "  CC      guest/$p" >&2
 		# shellcheck disable=SC2086
-		${CC:-gcc} $CFLAGS -o "$G/$p" "$T/$p.c"
+		# Compile through the assembled tree, where ../kselftest.h is.
+		${CC:-gcc} $CFLAGS -o "$G/$p" "$BUILD/linux/tools/testing/selftests/cpu-handoff/$p.c"
 	fi
 done
 if [ ! -x "$G/gen_init_cpio" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$G/gen_init_cpio" ]; then
@@ -37,6 +38,7 @@ list=$G/initramfs.list
 	echo "file /bin/busybox $BUSYBOX 0755 0 0"
 	echo "file /bin/payload $G/payload 0755 0 0"
 	echo "file /bin/handoff_kexec $G/handoff_kexec 0755 0 0"
+	echo "file /bin/cpu_handoff_test $G/cpu_handoff_test 0755 0 0"
 	"$BUSYBOX" --list-full | while read -r a; do
 		[ "$a" = bin/busybox ] && continue
 		# busybox's timeout applet differs from coreutils'; keep it out of
@@ -46,7 +48,8 @@ list=$G/initramfs.list
 	done
 } >"$list.new"
 if ! cmp -s "$list.new" "$list" || [ ! -f "$G/initramfs.cpio" ] ||
-	[ -n "$(find "$T/guest-init.sh" "$G/payload" "$G/handoff_kexec" "$BUSYBOX" -newer "$G/initramfs.cpio")" ]; then
+	[ -n "$(find "$T/guest-init.sh" "$G/payload" "$G/handoff_kexec" "$G/cpu_handoff_test" "$BUSYBOX" \
+		-newer "$G/initramfs.cpio")" ]; then
 	mv "$list.new" "$list"
 	"$G/gen_init_cpio" "$list" >"$G/initramfs.cpio.tmp"
 	mv "$G/initramfs.cpio.tmp" "$G/initramfs.cpio"

@@ -18,6 +18,12 @@
  *                                (never set it on a cold boot: firmware
  *                                owns the APs then)
  *
+ *   handoff_nmi_inject.fail_restore=1
+ *                                makes a restore kernel's syscore suspend
+ *                                fail, after it stopped its CPUs and
+ *                                before the jump: the restore must give
+ *                                every CPU back and boot on
+ *
  * debugfs handoff_nmi_inject/{nmi,init} take a CPU number and send that CPU
  * one NMI or one INIT; they exist to find out how a platform (or an
  * emulator) treats an NMI to a CPU in wait-for-SIPI.
@@ -59,6 +65,11 @@ MODULE_PARM_DESC(boot, "NMIs sent to each not-yet-woken AP before SMP bringup (k
 static unsigned int nmi_at_resume;
 module_param_named(resume, nmi_at_resume, uint, 0444);
 MODULE_PARM_DESC(resume, "NMIs sent to each offline AP right after a hibernation image is resumed");
+
+static bool fail_restore;
+module_param(fail_restore, bool, 0444);
+MODULE_PARM_DESC(fail_restore, "Make restoring a hibernation image fail at syscore suspend, after the CPUs were stopped");
+static bool restoring;
 
 /*
  * Long enough for a CPU that takes the NMI to fetch its handler through
@@ -184,6 +195,10 @@ static int hp_offline(unsigned int cpu)
 
 static int hp_pm_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
+	if (action == PM_RESTORE_PREPARE)
+		restoring = true;
+	else if (action == PM_POST_RESTORE)
+		restoring = false;
 	if (action == PM_HIBERNATION_PREPARE || action == PM_RESTORE_PREPARE) {
 		atomic_set(&hp_onlines, 0);
 		atomic_set(&hp_offlines, 0);
@@ -205,6 +220,10 @@ static int hp_syscore_suspend(void *data)
 	pr_info("cpu hotplug since PM prepare: %d online, %d offline, %llu us first to last\n",
 		atomic_read(&hp_onlines), atomic_read(&hp_offlines),
 		first ? div_u64(last - first, NSEC_PER_USEC) : 0);
+	if (restoring && fail_restore) {
+		pr_info("failing this restore on purpose (fail_restore=1)\n");
+		return -EIO;
+	}
 	return 0;
 }
 

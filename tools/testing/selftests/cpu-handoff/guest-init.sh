@@ -192,7 +192,21 @@ do_sipi_nmi() {
 	finish fail
 }
 
+# The in-guest kselftest; the host reads its TAP between the markers.
+do_kselftest() {
+	mkswap /dev/vda >/dev/null && swapon /dev/vda || say "WARN no swap: test_resume will be skipped"
+	check_cpus || finish fail
+	say "KSELFTEST begin"
+	cpu_handoff_test
+	rc=$?
+	say "KSELFTEST end rc=$rc"
+	check_cpus || finish fail
+	[ "$rc" = 0 ] && finish ok
+	finish fail
+}
+
 case $scenario in
+kselftest) do_kselftest ;;
 sipi-nmi) do_sipi_nmi ;;
 hibernate) do_hibernate ;;
 kexec) do_kexec ;;

@@ -50,8 +50,13 @@ Scenarios (KIND[:key=value]...):
   kexec      a chain of N kexecs through kernels=K1,K2,... (cold boot is K1)
   nmi        cross, with NMIs sent to every parked AP by the image kernel
              right after the jump, before it wakes them
+  restore-fail  cross, where the restore kernel fails on purpose after
+             stopping its CPUs (syscore suspend): it must boot on, every CPU back
   nmi-kexec  kexec, with NMIs sent to the parked APs by each kexec'd kernel
              before SMP bringup
+  kselftest  run cpu_handoff_test (TAP) in the guest: cpu_handoff= parsing,
+             the debugfs state, a test_resume cycle; want=TEXT (~ for
+             space) is a line the kernel log must also contain
   sipi-nmi   experiment: INIT one offline AP into wait-for-SIPI, NMI it, and
              read its state from the QEMU monitor: does QEMU block the NMI?
 Keys:
@@ -351,8 +356,11 @@ run_hibernate() {
 
 # cross and nmi: image kernel hibernates (disk=shutdown, QEMU exits), then
 # the restore kernel restores it in a new QEMU run, once per cycle.
+# restore-fail: the restore kernel fails the restore on purpose after it
+# stopped its CPUs; it must boot on with every CPU back.
 run_cross() {
-	local tag=$1 cpus=$2 cycles=$3 smt=$4 nmi=$5 ki kr kimg krest log append t0 c rc m
+	local tag=$1 cpus=$2 cycles=$3 smt=$4 nmi=$5 failrestore=${6:-0}
+	local ki kr kimg krest log append t0 c rc m rappend
 	ki=$(opt image "$default_kernel")
 	kr=$(opt restore "$default_kernel")
 	kimg=$(kernel_of "$ki") || return 1
@@ -375,8 +383,10 @@ run_cross() {
 		echo "=== run $c: $kr restores the image" >>"$log"
 		local mark
 		mark=$(wc -l <"$log")
-		qemu_start "$log" "$krest" "$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=boot" \
-			"$cpus" "$SWAP" "$DATA" -no-reboot
+		rappend="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=boot"
+		rappend="$rappend ch.expect=$(expected_online "$cpus" "$smt")"
+		[ "$failrestore" = 1 ] && rappend="$rappend handoff_nmi_inject.fail_restore=1"
+		qemu_start "$log" "$krest" "$rappend" "$cpus" "$SWAP" "$DATA" -no-reboot
 		mark=$((mark + 1))
 		if [ "$c" = "$cycles" ]; then
 			wait_for "$log" "CH: DONE|CH: FAIL|CH: BOOT|Kernel panic" "$TIMEOUT" "$mark"
@@ -389,6 +399,26 @@ run_cross() {
 		tail -n +"$mark" "$log" >"$log.c$c"
 		m=$(restore_metrics "$log.c$c")
 		metric "$c" "$ki" "$kr" "$m" NA
+		if [ "$failrestore" = 1 ]; then
+			[ $rc = 0 ] || { rm -f "$log.c$c"; scan_bad "$log" || return 1; fail "timed out"; return 1; }
+			wait_for "$log" "CH: DONE|CH: FAIL" 60 "$mark"
+			qemu_stop
+			tail -n +"$mark" "$log" >"$log.c$c"
+			if ! grep -q 'failing this restore on purpose' "$log.c$c"; then
+				rm -f "$log.c$c"
+				fail "the restore kernel did not get to the injected failure"
+				return 1
+			fi
+			grep -q 'Failed to load image, recovering' "$log.c$c" ||
+				{ rm -f "$log.c$c"; fail "no 'recovering' after the failed restore"; return 1; }
+			grep -q 'CH: DONE ok' "$log.c$c" ||
+				{ rm -f "$log.c$c"; scan_bad "$log" || return 1;
+				  fail "the restore kernel did not boot on with all CPUs after the failure"; return 1; }
+			rm -f "$log.c$c"
+			scan_bad "$log" || return 1
+			WALL=$(echo "$(date +%s.%N) - $t0" | bc)
+			return 0
+		fi
 		if grep -q 'CH: BOOT' "$log.c$c"; then
 			rm -f "$log.c$c"
 			scan_bad "$log" || return 1
@@ -458,6 +488,35 @@ run_boot() {
 	WALL=$(echo "$(date +%s.%N) - $t0" | bc)
 	scan_bad "$log" || return 1
 	[ $rc = 2 ] && { fail "timed out"; return 1; }
+	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
+	return 0
+}
+
+# kselftest: run cpu_handoff_test in the guest, with swap for test_resume,
+# and relay its TAP.  want=TEXT: a line the kernel log must contain.
+run_kselftest() {
+	local tag=$1 cpus=$2 smt=$3 k kernel log append rc want
+	k=$(opt k "$default_kernel")
+	kernel=$(kernel_of "$k") || return 1
+	log=$out/$tag.log
+	mkdisks "$tag" $((mem + 256))
+	append="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=kselftest"
+	append="$append ch.expect=$(expected_online "$cpus" "$smt")"
+	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
+	wait_for "$log" "CH: DONE|Kernel panic" "$TIMEOUT"
+	rc=$?
+	qemu_stop
+	awk '/CH: KSELFTEST begin/ { on = 1; next } /CH: KSELFTEST end/ { on = 0 }
+	     on { sub(/^[0-9.]+ /, ""); if ($0 !~ /^\[ *[0-9.]+\]/) print "#     " $0 }' "$log"
+	scan_bad "$log" || return 1
+	[ $rc = 2 ] && { fail "timed out"; return 1; }
+	grep -q 'CH: KSELFTEST end rc=0' "$log" ||
+		{ fail "cpu_handoff_test failed: $(grep -m1 -E '^[0-9.]+ not ok' "$log" | cut -d' ' -f2-)"; return 1; }
+	want=$(opt want "" | tr '~' ' ')
+	if [ -n "$want" ] && ! grep -qF -- "$want" "$log"; then
+		fail "the kernel log lacks: $want"
+		return 1
+	fi
 	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
 	return 0
 }
@@ -546,9 +605,11 @@ for spec in "${scenarios[@]}"; do
 	case $KIND in
 	boot) run_boot "$tag" "$CPUS" "$smt" ;;
 	sipi-nmi) run_sipi_nmi "$tag" "$CPUS" ;;
+	kselftest) run_kselftest "$tag" "$CPUS" "$smt" ;;
 	hibernate) run_hibernate "$tag" "$CPUS" "$cycles" "$smt" ;;
 	cross) run_cross "$tag" "$CPUS" "$cycles" "$smt" 0 ;;
 	nmi) run_cross "$tag" "$CPUS" "$cycles" "$smt" "$nmi" ;;
+	restore-fail) run_cross "$tag" "$CPUS" 1 "$smt" 0 1 ;;
 	kexec) run_kexec "$tag" "$CPUS" "$cycles" "$smt" 0 ;;
 	nmi-kexec) run_kexec "$tag" "$CPUS" "$cycles" "$smt" "$nmi" ;;
 	*) fail "unknown scenario kind '$KIND' (see --list)" ;;

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Park CPUs for a handoff by sending them INIT.
+ *
+ * After INIT an application processor sits in wait-for-SIPI: it executes
+ * nothing, and NMI, SMI and INIT are blocked until a STARTUP IPI, which is
+ * exactly what the next kernel's ordinary INIT-SIPI-SIPI bringup sends.
+ * The outgoing kernel's memory can then be overwritten at will.
+ *
+ * What INIT must never hit, from the 2023 attempt to park CPUs in INIT on
+ * shutdown (and its fixes and revert):
+ *  - the boot CPU: INIT makes it run firmware reset code, which resets or
+ *    hangs the machine (and a crash can be handled on another CPU);
+ *  - a CPU that is not present or never booted: its APIC ID is not known
+ *    to be valid, and in xAPIC mode ID 0x100 aliases the boot CPU's 0x0;
+ *  - a CPU in VMX root operation or with SVM's GIF clear: INIT is blocked
+ *    there, so the CPU would go on running in memory about to be reused.
+ * The core never asks for the first two; prepare_cpu() takes care of the
+ * third.  INIT parking is only ever used for a handoff, never on reboot or
+ * power off, where some client BIOSes hang in SMI rendezvous with APs in
+ * wait-for-SIPI (why 2023's version was reverted).
+ *
+ * Where INIT cannot be used at all, unusable() says why and the core keeps
+ * the old behaviour.
+ */
+
+#define pr_fmt(fmt) "cpu_handoff: " fmt
+
+#include <linux/cc_platform.h>
+#include <linux/cpu_handoff.h>
+#include <linux/init.h>
+#include <linux/percpu.h>
+#include <linux/tboot.h>
+
+#include <asm/apic.h>
+#include <asm/cpufeature.h>
+#include <asm/reboot.h>
+#include <asm/smp.h>
+
+static const char *init_unusable(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_APIC) || !apic)
+		return "no local APIC";
+	/*
+	 * The guest's register state is encrypted: the hypervisor cannot
+	 * restart a vCPU from INIT-SIPI-SIPI.
+	 */
+	if (cc_platform_has(CC_ATTR_GUEST_STATE_ENCRYPT))
+		return "SEV-ES/SNP guest: INIT-SIPI-SIPI cannot restart its vCPUs";
+	if (cpu_feature_enabled(X86_FEATURE_TDX_GUEST))
+		return "TDX guest: CPUs are woken through the ACPI mailbox, not INIT";
+	/* SNP AP creation, the ACPI MADT mailbox: not INIT-SIPI-SIPI. */
+	if (apic->wakeup_secondary_cpu || apic->wakeup_secondary_cpu_64)
+		return "this platform wakes CPUs its own way, not with INIT-SIPI-SIPI";
+	/* In the TXT environment CPUs do not respond to INIT or SIPI. */
+	if (tboot_enabled())
+		return "tboot: CPUs ignore INIT in the TXT environment";
+	return NULL;
+}
+
+/* On the CPU about to be parked: INIT is blocked in VMX root and with GIF=0. */
+static void init_prepare_cpu(void)
+{
+	cpu_emergency_disable_virtualization();
+}
+
+static int init_park(unsigned int cpu)
+{
+	u32 apicid = per_cpu(x86_cpu_to_apicid, cpu);
+
+	if (WARN_ON_ONCE(apicid == BAD_APICID || apicid == boot_cpu_physical_apicid))
+		return -EINVAL;
+	send_init_sequence(apicid);
+	return 0;
+}
+
+static const struct cpu_handoff_backend init_backend = {
+	.name		= "init",
+	.unusable	= init_unusable,
+	.prepare_cpu	= init_prepare_cpu,
+	.park		= init_park,
+};
+
+static int __init cpu_handoff_init_register(void)
+{
+	return cpu_handoff_register_backend(&init_backend);
+}
+/* Before the core resolves cpu_handoff= at core_initcall. */
+early_initcall(cpu_handoff_init_register);

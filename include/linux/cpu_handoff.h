@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Park CPUs for a handoff between kernels (hibernation restore, kexec).
+ *
+ * See Documentation/arch/x86/cpu-handoff.rst.
+ */
+#ifndef _LINUX_CPU_HANDOFF_H
+#define _LINUX_CPU_HANDOFF_H
+
+#include <linux/errno.h>
+#include <linux/types.h>
+
+/**
+ * enum cpu_handoff_reason - why the machine is being handed over
+ * @CPU_HANDOFF_RESTORE: a restore kernel jumps into a hibernation image
+ * @CPU_HANDOFF_KEXEC: kexec into a new kernel
+ * @CPU_HANDOFF_KEXEC_JUMP: kexec jump (%KEXEC_PRESERVE_CONTEXT), which
+ *	comes back
+ */
+enum cpu_handoff_reason {
+	CPU_HANDOFF_RESTORE,
+	CPU_HANDOFF_KEXEC,
+	CPU_HANDOFF_KEXEC_JUMP,
+};
+
+/**
+ * enum cpu_handoff_state - where a CPU is, as far as the handoff goes
+ * @CPU_HANDOFF_NONE: no handoff is in progress for this CPU: it is online,
+ *	or offline in this kernel's own play_dead()
+ * @CPU_HANDOFF_HELD: online and held with interrupts off in this kernel,
+ *	waiting for the point of no return; can still be released
+ * @CPU_HANDOFF_READY: held and prepared to be parked (virtualization off);
+ *	there is no way back from here but a release
+ * @CPU_HANDOFF_PARKED: parked by the backend: it runs no code of any
+ *	kernel until the next kernel wakes it
+ * @CPU_HANDOFF_INHERITED: offline in this kernel's view after a handoff
+ *	into this kernel; the previous kernel parked it in a way this kernel
+ *	cannot know, so it must be woken and re-parked
+ * @CPU_HANDOFF_SKIPPED: present but never booted; left where firmware put
+ *	it, because INIT to a CPU that never ran Linux is not safe
+ */
+enum cpu_handoff_state {
+	CPU_HANDOFF_NONE,
+	CPU_HANDOFF_HELD,
+	CPU_HANDOFF_READY,
+	CPU_HANDOFF_PARKED,
+	CPU_HANDOFF_INHERITED,
+	CPU_HANDOFF_SKIPPED,
+};
+
+/**
+ * struct cpu_handoff_backend - an architecture's way of parking a CPU
+ * @name: method name, as accepted by cpu_handoff=
+ * @unusable: why the method cannot be used on this machine, or NULL
+ * @prepare_cpu: runs on each held CPU, interrupts off, right before it is
+ *	parked (x86: leave VMX/SVM, which block INIT)
+ * @park: parks @cpu, which is held and prepared or offline; runs on the
+ *	controlling CPU with interrupts off; returns 0 or a negative errno
+ *
+ * A backend parks a CPU so that it executes nothing from the memory of the
+ * outgoing kernel and can be woken by the incoming one with its ordinary
+ * CPU bringup.
+ */
+struct cpu_handoff_backend {
+	const char *name;
+	const char *(*unusable)(void);
+	void (*prepare_cpu)(void);
+	int (*park)(unsigned int cpu);
+};
+
+#ifdef CONFIG_CPU_HANDOFF
+int cpu_handoff_register_backend(const struct cpu_handoff_backend *backend);
+bool cpu_handoff_active(void);
+int cpu_handoff_hold(enum cpu_handoff_reason reason);
+int cpu_handoff_commit(void);
+void cpu_handoff_release(void);
+bool cpu_handoff_resumed(void);
+int cpu_handoff_park_cpu(unsigned int cpu);
+int cpu_handoff_wake_cpu(unsigned int cpu);
+#else
+static inline bool cpu_handoff_active(void) { return false; }
+static inline int cpu_handoff_hold(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
+static inline int cpu_handoff_commit(void) { return 0; }
+static inline void cpu_handoff_release(void) { }
+static inline bool cpu_handoff_resumed(void) { return false; }
+#endif
+
+#endif /* _LINUX_CPU_HANDOFF_H */

@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Park CPUs for a handoff between kernels.
+ *
+ * When a hibernation restore kernel jumps into the image, or kexec starts
+ * a new kernel, the outgoing kernel's memory is about to be overwritten.
+ * A CPU left in a HLT or MWAIT loop in that memory runs whatever it finds
+ * there on the next NMI, SMI or machine check: the triple faults seen with
+ * nosmt on hibernation resume and on kexec.  Instead, this parks every CPU
+ * but the controlling one with an architecture backend (on x86: INIT, into
+ * wait-for-SIPI, where NMI, SMI and INIT are blocked), and the incoming
+ * kernel wakes them with its ordinary CPU bringup.
+ *
+ * A handoff goes:
+ *
+ *   hold     online CPUs are told by IPI to spin with interrupts off in
+ *            this kernel; nothing is torn down, so a failure before the
+ *            jump releases them and they carry on where they were.  No
+ *            CPU hotplug, no stop_machine(): the cost does not grow with
+ *            the square of the CPU count.
+ *   commit   the point of no return, right before the jump: held CPUs
+ *            prepare themselves (leave VMX/SVM), then the backend parks
+ *            them and every offline CPU that has ever run this kernel.
+ *   release  the handoff failed before the commit: held CPUs return.
+ *
+ * In the kernel that takes over, CPUs it believes offline were parked by a
+ * kernel it cannot vouch for (possibly one that parked them in HLT in
+ * memory that is now ours), so they are woken and parked again in this
+ * kernel's own play_dead(), from a work item off the resume path.
+ */
+
+#define pr_fmt(fmt) "cpu_handoff: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpu_handoff.h>
+#include <linux/cpu_smt.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/init.h>
+#include <linux/irqflags.h>
+#include <linux/ktime.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/suspend.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
+
+/* How long the controlling CPU waits for CPUs to answer a hold or commit. */
+#define HOLD_TIMEOUT_US		(1000 * USEC_PER_MSEC)
+
+/* The CPU a hibernation image resumes on: the one it froze the others from. */
+#define HANDOFF_PRIMARY_CPU	0
+
+enum hold_phase {
+	HOLD_IDLE,
+	HOLD_WAIT,
+	HOLD_COMMIT,
+	HOLD_RELEASE,
+};
+
+enum handoff_mode {
+	MODE_AUTO,
+	MODE_OFF,
+	MODE_BACKEND,
+};
+
+static const struct cpu_handoff_backend *backend;
+static enum handoff_mode mode = MODE_AUTO;
+static char mode_arg[16] __initdata;
+
+static DEFINE_PER_CPU(enum cpu_handoff_state, handoff_state);
+static DEFINE_PER_CPU(call_single_data_t, hold_csd);
+
+static int hold_phase = HOLD_IDLE;
+static atomic_t held_cpus;
+static atomic_t ready_cpus;
+static struct cpumask held_mask;
+static struct cpumask saved_allowed;
+static enum cpu_handoff_reason hold_reason;
+static bool holding;
+static u64 hold_start_ns;
+
+static const char * const reason_names[] = {
+	[CPU_HANDOFF_RESTORE]	 = "restore",
+	[CPU_HANDOFF_KEXEC]	 = "kexec",
+	[CPU_HANDOFF_KEXEC_JUMP] = "kexec-jump",
+};
+
+static const char * const state_names[] = {
+	[CPU_HANDOFF_NONE]	= "none",
+	[CPU_HANDOFF_HELD]	= "held",
+	[CPU_HANDOFF_READY]	= "ready",
+	[CPU_HANDOFF_PARKED]	= "parked",
+	[CPU_HANDOFF_INHERITED]	= "inherited",
+	[CPU_HANDOFF_SKIPPED]	= "skipped",
+};
+
+/* What the last handoff did, for debugfs and the log line. */
+static struct {
+	unsigned int handoffs;
+	unsigned int held;
+	unsigned int offline;
+	unsigned int skipped;
+	unsigned int failed;
+	u64 hold_ns;
+	u64 total_ns;
+	unsigned int reparked;
+	u64 repark_ns;
+} stats;
+
+static void set_state(unsigned int cpu, enum cpu_handoff_state state)
+{
+	WRITE_ONCE(per_cpu(handoff_state, cpu), state);
+}
+
+static enum cpu_handoff_state get_state(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu(handoff_state, cpu));
+}
+
+static int __init cpu_handoff_setup(char *arg)
+{
+	strscpy(mode_arg, arg ? arg : "", sizeof(mode_arg));
+	return 0;
+}
+early_param("cpu_handoff", cpu_handoff_setup);
+
+/**
+ * cpu_handoff_register_backend() - make a parking method available
+ * @b: the backend; must stay valid for the kernel's lifetime
+ *
+ * Called by architecture code at boot.  Only one backend can be
+ * registered.
+ *
+ * Return: 0, or -EBUSY if a backend is already registered.
+ */
+int cpu_handoff_register_backend(const struct cpu_handoff_backend *b)
+{
+	if (backend)
+		return -EBUSY;
+	backend = b;
+	return 0;
+}
+
+/* Resolve cpu_handoff= once backends have had a chance to register. */
+static int __init cpu_handoff_mode_init(void)
+{
+	const char *why;
+
+	if (!mode_arg[0] || !strcmp(mode_arg, "auto")) {
+		mode = MODE_AUTO;
+	} else if (!strcmp(mode_arg, "off")) {
+		mode = MODE_OFF;
+	} else if (backend && !strcmp(mode_arg, backend->name)) {
+		mode = MODE_BACKEND;
+	} else {
+		pr_warn("unknown cpu_handoff=%s; accepted: auto, off%s%s; using auto\n",
+			mode_arg, backend ? ", " : "", backend ? backend->name : "");
+		mode = MODE_AUTO;
+	}
+
+	if (mode == MODE_OFF) {
+		pr_info("off: CPUs are parked as without this option\n");
+	} else if (!backend) {
+		pr_info("no parking method on this machine: CPUs are parked as without this option\n");
+	} else if (backend->unusable && (why = backend->unusable())) {
+		pr_info("%s cannot be used here (%s): CPUs are parked as without this option\n",
+			backend->name, why);
+	} else {
+		pr_info("handoffs park CPUs with %s\n", backend->name);
+	}
+	return 0;
+}
+core_initcall(cpu_handoff_mode_init);
+
+/**
+ * cpu_handoff_active() - will a handoff park CPUs with a backend?
+ *
+ * Return: true if cpu_handoff= allows it and the backend can be used on
+ * this machine; false means callers keep their old way of stopping CPUs.
+ */
+bool cpu_handoff_active(void)
+{
+	if (mode == MODE_OFF || !backend)
+		return false;
+	return !(backend->unusable && backend->unusable());
+}
+
+/*
+ * The IPI handler a held CPU stays in.  It touches only this kernel's
+ * memory, which is intact until the commit, so an NMI here is harmless.
+ */
+static void hold_this_cpu(void *unused)
+{
+	unsigned int cpu = smp_processor_id();
+	int phase;
+
+	set_state(cpu, CPU_HANDOFF_HELD);
+	atomic_inc(&held_cpus);
+	while ((phase = smp_load_acquire(&hold_phase)) == HOLD_WAIT)
+		cpu_relax();
+
+	if (phase == HOLD_COMMIT) {
+		if (backend->prepare_cpu)
+			backend->prepare_cpu();
+		set_state(cpu, CPU_HANDOFF_READY);
+		atomic_inc(&ready_cpus);
+		/* The controlling CPU parks us from here, or releases us. */
+		while (smp_load_acquire(&hold_phase) == HOLD_COMMIT)
+			cpu_relax();
+	}
+
+	set_state(cpu, CPU_HANDOFF_NONE);
+	atomic_dec(&held_cpus);
+}
+
+static bool wait_for_count(atomic_t *count, unsigned int want)
+{
+	unsigned int us;
+
+	for (us = 0; us < HOLD_TIMEOUT_US; us += 10) {
+		if (atomic_read(count) >= want)
+			return true;
+		udelay(10);
+	}
+	return atomic_read(count) >= want;
+}
+
+static bool wait_for_count_zero(void)
+{
+	unsigned int us;
+
+	for (us = 0; us < HOLD_TIMEOUT_US; us += 10) {
+		if (!atomic_read(&held_cpus))
+			return true;
+		udelay(10);
+	}
+	return false;
+}
+
+static void hold_undo(void)
+{
+	smp_store_release(&hold_phase, HOLD_RELEASE);
+	/* Wait for them to leave: their IPI data must not be reused early. */
+	if (!wait_for_count_zero())
+		pr_err("%s: %d CPUs did not leave the hold\n",
+		       reason_names[hold_reason], atomic_read(&held_cpus));
+	WRITE_ONCE(hold_phase, HOLD_IDLE);
+	holding = false;
+}
+
+/**
+ * cpu_handoff_hold() - stop every other online CPU, reversibly
+ * @reason: what the handoff is for
+ *
+ * Moves the caller to the primary CPU, disables interrupts, and holds all
+ * other online CPUs in an IPI handler with interrupts off.  Nothing is
+ * torn down: cpu_handoff_release() lets them carry on.  Offline CPUs are
+ * left in this kernel's play_dead() until cpu_handoff_commit().
+ *
+ * Context: process context, interrupts on.
+ * Return: 0 with interrupts disabled and CPUs held; -EOPNOTSUPP if
+ * handoff parking is not active (the caller uses its old method); another
+ * negative errno if the CPUs could not be held, with everything as before.
+ */
+int cpu_handoff_hold(enum cpu_handoff_reason reason)
+{
+	unsigned int cpu, self, want;
+
+	if (!cpu_handoff_active())
+		return -EOPNOTSUPP;
+	if (WARN_ON_ONCE(holding))
+		return -EBUSY;
+
+	/*
+	 * The incoming kernel continues on the CPU that jumps, and the boot
+	 * CPU is the one CPU that must never be sent INIT.
+	 */
+	cpumask_copy(&saved_allowed, current->cpus_ptr);
+	if (!cpu_online(HANDOFF_PRIMARY_CPU) ||
+	    set_cpus_allowed_ptr(current, cpumask_of(HANDOFF_PRIMARY_CPU))) {
+		pr_err("%s: cannot move to CPU %d\n", reason_names[reason],
+		       HANDOFF_PRIMARY_CPU);
+		return -EBUSY;
+	}
+
+	hold_start_ns = ktime_get_ns();
+	hold_reason = reason;
+	atomic_set(&held_cpus, 0);
+	atomic_set(&ready_cpus, 0);
+	WRITE_ONCE(hold_phase, HOLD_WAIT);
+
+	/*
+	 * Interrupts go off before the first hold IPI and stay off: a held
+	 * CPU cannot answer a TLB shootdown or smp_call_function(), so
+	 * nothing on this CPU may send one until the release.
+	 */
+	local_irq_disable();
+	self = smp_processor_id();
+	WARN_ON_ONCE(self != HANDOFF_PRIMARY_CPU);
+	cpumask_copy(&held_mask, cpu_online_mask);
+	cpumask_clear_cpu(self, &held_mask);
+	for_each_cpu(cpu, &held_mask) {
+		call_single_data_t *csd = per_cpu_ptr(&hold_csd, cpu);
+
+		INIT_CSD(csd, hold_this_cpu, NULL);
+		smp_call_function_single_async(cpu, csd);
+	}
+	holding = true;
+	want = cpumask_weight(&held_mask);
+	if (!wait_for_count(&held_cpus, want)) {
+		pr_err("%s: only %d of %u CPUs could be held\n",
+		       reason_names[reason], atomic_read(&held_cpus), want);
+		hold_undo();
+		local_irq_enable();
+		set_cpus_allowed_ptr(current, &saved_allowed);
+		return -EBUSY;
+	}
+	stats.hold_ns = ktime_get_ns() - hold_start_ns;
+	return 0;
+}
+
+/* Park CPUs that have run this kernel; leave the boot CPU and never-booted CPUs alone. */
+static void park_offline_cpus(unsigned int self)
+{
+	unsigned int cpu;
+
+	for_each_present_cpu(cpu) {
+		if (cpu == self || cpu_online(cpu) || cpu == HANDOFF_PRIMARY_CPU)
+			continue;
+		if (!cpumask_test_cpu(cpu, &cpus_booted_once_mask)) {
+			set_state(cpu, CPU_HANDOFF_SKIPPED);
+			stats.skipped++;
+			continue;
+		}
+		if (cpu_handoff_park_cpu(cpu))
+			stats.failed++;
+		else
+			stats.offline++;
+	}
+}
+
+/**
+ * cpu_handoff_park_cpu() - park one CPU with the backend
+ * @cpu: a held and prepared CPU, or an offline one
+ *
+ * A separate, traceable function so that ftrace can follow every park.
+ *
+ * Return: the backend's result.
+ */
+noinline int cpu_handoff_park_cpu(unsigned int cpu)
+{
+	int ret = backend->park(cpu);
+
+	if (!ret)
+		set_state(cpu, CPU_HANDOFF_PARKED);
+	return ret;
+}
+
+/**
+ * cpu_handoff_commit() - the point of no return: park all other CPUs
+ *
+ * Called right before the jump into the incoming kernel, after the last
+ * step that can fail.  Held CPUs prepare themselves and are parked; so is
+ * every offline CPU that has run this kernel.  Does nothing if no hold is
+ * in progress (the old method stopped the CPUs).
+ *
+ * Context: interrupts off, on the CPU that called cpu_handoff_hold().
+ * Return: 0 when everything is parked; -EBUSY if a held CPU did not get
+ * ready in time, in which case nothing was parked and the caller must fail
+ * the handoff and call cpu_handoff_release().
+ */
+int cpu_handoff_commit(void)
+{
+	unsigned int cpu, self = smp_processor_id(), want;
+	u64 now;
+
+	if (!holding)
+		return 0;
+
+	want = cpumask_weight(&held_mask);
+	smp_store_release(&hold_phase, HOLD_COMMIT);
+	if (!wait_for_count(&ready_cpus, want)) {
+		pr_err("%s: only %d of %u held CPUs got ready to park; not parking\n",
+		       reason_names[hold_reason], atomic_read(&ready_cpus), want);
+		return -EBUSY;
+	}
+
+	stats.held = stats.offline = stats.skipped = stats.failed = 0;
+	for_each_cpu(cpu, &held_mask) {
+		if (cpu_handoff_park_cpu(cpu))
+			stats.failed++;
+		else
+			stats.held++;
+	}
+	park_offline_cpus(self);
+	stats.handoffs++;
+
+	now = ktime_get_ns();
+	stats.total_ns = now - hold_start_ns;
+	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed, in %llu us\n",
+		reason_names[hold_reason], stats.held + stats.offline, backend->name,
+		stats.held, stats.offline, stats.skipped, stats.failed,
+		div_u64(stats.total_ns, NSEC_PER_USEC));
+	return 0;
+}
+
+/**
+ * cpu_handoff_release() - the handoff failed before the commit: let go
+ *
+ * Held CPUs return to whatever they were doing, interrupts are enabled
+ * again and the caller's CPU affinity is restored.  Does nothing if no
+ * hold is in progress.
+ *
+ * Context: the CPU that called cpu_handoff_hold(), interrupts off.
+ */
+void cpu_handoff_release(void)
+{
+	if (!holding)
+		return;
+	hold_undo();
+	pr_info("%s: handoff abandoned, CPUs released\n", reason_names[hold_reason]);
+	local_irq_enable();
+	set_cpus_allowed_ptr(current, &saved_allowed);
+}
+
+/* ------------------------------------------------------------------ */
+/* The kernel that took over: wake inherited CPUs, park them our way.  */
+
+static void repark_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(repark_work, repark_fn);
+static unsigned int repark_tries;
+
+/**
+ * cpu_handoff_wake_cpu() - take one inherited CPU back and re-park it
+ * @cpu: an inherited CPU, offline in this kernel's view
+ *
+ * Onlining sends INIT-SIPI-SIPI, which resets the CPU wherever the previous
+ * kernel left it; offlining parks it in this kernel's play_dead().
+ *
+ * Context: device hotplug lock held.
+ * Return: 0, or the error from onlining or offlining.
+ */
+noinline int cpu_handoff_wake_cpu(unsigned int cpu)
+{
+	struct device *dev = get_cpu_device(cpu);
+	int ret;
+
+	if (!dev)
+		return -ENODEV;
+	ret = device_online(dev);
+	if (ret)
+		return ret;
+	return device_offline(dev);
+}
+
+static void repark_fn(struct work_struct *work)
+{
+	unsigned int cpu, flags, done = 0, failed = 0;
+	bool busy = false;
+	u64 t0 = ktime_get_ns();
+
+	/* Runs once the hibernation transaction is over and hotplug works. */
+	flags = lock_system_sleep();
+	lock_device_hotplug();
+
+#ifdef CONFIG_HOTPLUG_SMT
+	/* Siblings cannot be onlined one by one while SMT is off. */
+	if (cpu_smt_control == CPU_SMT_DISABLED || cpu_smt_control == CPU_SMT_FORCE_DISABLED) {
+		enum cpuhp_smt_control old = cpu_smt_control;
+		bool any = false;
+
+		for_each_present_cpu(cpu)
+			if (get_state(cpu) == CPU_HANDOFF_INHERITED && !cpu_online(cpu) &&
+			    !topology_is_primary_thread(cpu))
+				any = true;
+		if (any) {
+			int ret = cpuhp_smt_enable();
+
+			if (!ret)
+				ret = cpuhp_smt_disable(old);
+			if (ret == -EBUSY)
+				busy = true;
+			else if (ret)
+				pr_err("resume: re-parking SMT siblings failed: %d\n", ret);
+		}
+		for_each_present_cpu(cpu) {
+			if (get_state(cpu) == CPU_HANDOFF_INHERITED && !busy &&
+			    !topology_is_primary_thread(cpu)) {
+				set_state(cpu, CPU_HANDOFF_NONE);
+				done++;
+			}
+		}
+	}
+#endif
+	for_each_present_cpu(cpu) {
+		int ret;
+
+		if (busy || get_state(cpu) != CPU_HANDOFF_INHERITED)
+			continue;
+		if (cpu_online(cpu)) {
+			/* Someone brought it up meanwhile: it was reset then. */
+			set_state(cpu, CPU_HANDOFF_NONE);
+			continue;
+		}
+		ret = cpu_handoff_wake_cpu(cpu);
+		if (ret == -EBUSY) {
+			busy = true;
+			break;
+		}
+		if (ret) {
+			pr_err("resume: re-parking CPU %u failed: %d\n", cpu, ret);
+			failed++;
+		} else {
+			done++;
+		}
+		set_state(cpu, CPU_HANDOFF_NONE);
+	}
+
+	unlock_device_hotplug();
+	unlock_system_sleep(flags);
+
+	stats.reparked += done;
+	stats.repark_ns += ktime_get_ns() - t0;
+	if (busy && ++repark_tries < 50) {
+		schedule_delayed_work(&repark_work, msecs_to_jiffies(100));
+		return;
+	}
+	pr_info("resume: re-parked %u inherited CPUs in this kernel's play_dead(), %u failed, in %llu us\n",
+		stats.reparked, failed, div_u64(stats.repark_ns, NSEC_PER_USEC));
+}
+
+/**
+ * cpu_handoff_resumed() - a hibernation image kernel has just been resumed
+ *
+ * Every present CPU that this kernel believes offline and that has run it
+ * was parked by the restore kernel, in a way this kernel cannot know: in
+ * wait-for-SIPI by a kernel with this option, or in a HLT loop in memory
+ * that is now this kernel's by one without.  Wake each and park it again
+ * in this kernel's own play_dead(), from a work item so that the resume
+ * path does not wait for it.
+ *
+ * Context: process context, in the image kernel right after resume.
+ * Return: true if the re-park was queued; false if handoff parking is off
+ * and the caller keeps its old behaviour.
+ */
+bool cpu_handoff_resumed(void)
+{
+	unsigned int cpu, n = 0;
+
+	if (mode == MODE_OFF)
+		return false;
+	for_each_present_cpu(cpu) {
+		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
+			continue;
+		set_state(cpu, CPU_HANDOFF_INHERITED);
+		n++;
+	}
+	stats.reparked = 0;
+	stats.repark_ns = 0;
+	repark_tries = 0;
+	if (n)
+		schedule_delayed_work(&repark_work, 0);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int state_show(struct seq_file *m, void *v)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		seq_printf(m, "%u %s %s%s\n", cpu,
+			   !cpu_present(cpu) ? "absent" : cpu_online(cpu) ? "online" : "offline",
+			   state_names[get_state(cpu)],
+			   cpumask_test_cpu(cpu, &cpus_booted_once_mask) ? "" : " never-booted");
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(state);
+
+static int method_show(struct seq_file *m, void *v)
+{
+	const char *why = NULL;
+
+	if (backend && backend->unusable)
+		why = backend->unusable();
+	if (mode == MODE_OFF)
+		seq_puts(m, "off (cpu_handoff=off)\n");
+	else if (!backend)
+		seq_puts(m, "off (no parking method on this architecture)\n");
+	else if (why)
+		seq_printf(m, "off (%s unusable: %s)\n", backend->name, why);
+	else
+		seq_printf(m, "%s (cpu_handoff=%s)\n", backend->name,
+			   mode == MODE_AUTO ? "auto" : backend->name);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(method);
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "handoffs %u\nparked_online %u\nparked_offline %u\nskipped %u\nfailed %u\n",
+		   stats.handoffs, stats.held, stats.offline, stats.skipped, stats.failed);
+	seq_printf(m, "hold_us %llu\ntotal_us %llu\nreparked %u\nrepark_us %llu\n",
+		   div_u64(stats.hold_ns, NSEC_PER_USEC), div_u64(stats.total_ns, NSEC_PER_USEC),
+		   stats.reparked, div_u64(stats.repark_ns, NSEC_PER_USEC));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int __init cpu_handoff_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("cpu_handoff", NULL);
+
+	debugfs_create_file("method", 0444, dir, NULL, &method_fops);
+	debugfs_create_file("state", 0444, dir, NULL, &state_fops);
+	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
+	return 0;
+}
+late_initcall(cpu_handoff_debugfs_init);
