@@ -42,6 +42,7 @@
 #include <linux/irqflags.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
@@ -100,18 +101,36 @@ static const char * const state_names[] = {
 	[CPU_HANDOFF_SKIPPED]	= "skipped",
 };
 
-/* What the last handoff did, for debugfs and the log line. */
+#define STATS_MAGIC	0x43504848 /* "CPHH" */
+
+/*
+ * What the last handoff did, for debugfs and the log line.  In nosave
+ * memory: a hibernation restore does not overwrite it, so after resuming,
+ * the image kernel sees what the restore kernel recorded, if that kernel
+ * put the record at the same address (the same kernel, as with
+ * test_resume); otherwise the magic does not match and it starts afresh.
+ */
 static struct {
+	u32 magic;
 	unsigned int handoffs;
 	unsigned int held;
 	unsigned int offline;
 	unsigned int skipped;
 	unsigned int failed;
 	u64 hold_ns;
+	u64 park_ns;
 	u64 total_ns;
 	unsigned int reparked;
 	u64 repark_ns;
-} stats;
+} stats __nosavedata;
+
+static void stats_check(void)
+{
+	if (stats.magic != STATS_MAGIC) {
+		memset(&stats, 0, sizeof(stats));
+		stats.magic = STATS_MAGIC;
+	}
+}
 
 static void set_state(unsigned int cpu, enum cpu_handoff_state state)
 {
@@ -289,7 +308,8 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		return -EBUSY;
 	}
 
-	hold_start_ns = ktime_get_ns();
+	/* local_clock(): timekeeping is suspended by the time of the commit. */
+	hold_start_ns = local_clock();
 	hold_reason = reason;
 	atomic_set(&held_cpus, 0);
 	atomic_set(&ready_cpus, 0);
@@ -321,7 +341,8 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		set_cpus_allowed_ptr(current, &saved_allowed);
 		return -EBUSY;
 	}
-	stats.hold_ns = ktime_get_ns() - hold_start_ns;
+	stats_check();
+	stats.hold_ns = local_clock() - hold_start_ns;
 	return 0;
 }
 
@@ -378,7 +399,7 @@ noinline int cpu_handoff_park_cpu(unsigned int cpu)
 int cpu_handoff_commit(void)
 {
 	unsigned int cpu, self = smp_processor_id(), want;
-	u64 now;
+	u64 t0, now;
 
 	if (!holding)
 		return 0;
@@ -391,6 +412,8 @@ int cpu_handoff_commit(void)
 		return -EBUSY;
 	}
 
+	stats_check();
+	t0 = local_clock();
 	stats.held = stats.offline = stats.skipped = stats.failed = 0;
 	for_each_cpu(cpu, &held_mask) {
 		if (cpu_handoff_park_cpu(cpu))
@@ -401,12 +424,13 @@ int cpu_handoff_commit(void)
 	park_offline_cpus(self);
 	stats.handoffs++;
 
-	now = ktime_get_ns();
+	now = local_clock();
+	stats.park_ns = now - t0;
 	stats.total_ns = now - hold_start_ns;
-	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed, in %llu us\n",
+	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed; hold %llu us, park %llu us\n",
 		reason_names[hold_reason], stats.held + stats.offline, backend->name,
 		stats.held, stats.offline, stats.skipped, stats.failed,
-		div_u64(stats.total_ns, NSEC_PER_USEC));
+		div_u64(stats.hold_ns, NSEC_PER_USEC), div_u64(stats.park_ns, NSEC_PER_USEC));
 	return 0;
 }
 
@@ -525,6 +549,7 @@ static void repark_fn(struct work_struct *work)
 	unlock_device_hotplug();
 	unlock_system_sleep(flags);
 
+	stats_check();
 	stats.reparked += done;
 	stats.repark_ns += ktime_get_ns() - t0;
 	if (busy && ++repark_tries < 50) {
@@ -561,6 +586,7 @@ bool cpu_handoff_resumed(void)
 		set_state(cpu, CPU_HANDOFF_INHERITED);
 		n++;
 	}
+	stats_check();
 	stats.reparked = 0;
 	stats.repark_ns = 0;
 	repark_tries = 0;
@@ -606,10 +632,12 @@ DEFINE_SHOW_ATTRIBUTE(method);
 
 static int stats_show(struct seq_file *m, void *v)
 {
+	stats_check();
 	seq_printf(m, "handoffs %u\nparked_online %u\nparked_offline %u\nskipped %u\nfailed %u\n",
 		   stats.handoffs, stats.held, stats.offline, stats.skipped, stats.failed);
-	seq_printf(m, "hold_us %llu\ntotal_us %llu\nreparked %u\nrepark_us %llu\n",
-		   div_u64(stats.hold_ns, NSEC_PER_USEC), div_u64(stats.total_ns, NSEC_PER_USEC),
+	seq_printf(m, "hold_us %llu\npark_us %llu\ntotal_us %llu\nreparked %u\nrepark_us %llu\n",
+		   div_u64(stats.hold_ns, NSEC_PER_USEC), div_u64(stats.park_ns, NSEC_PER_USEC),
+		   div_u64(stats.total_ns, NSEC_PER_USEC),
 		   stats.reparked, div_u64(stats.repark_ns, NSEC_PER_USEC));
 	return 0;
 }

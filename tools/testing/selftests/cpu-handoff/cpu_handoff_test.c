@@ -157,9 +157,11 @@ static void test_resume_cycle(void)
 		ksft_test_result_fail("test_resume: hibernation failed: %s\n", strerror(-ret));
 		return;
 	}
-	read_file("/sys/devices/system/cpu/online", after, sizeof(after));
 	parked = stat_value("parked_online") + stat_value("parked_offline");
-	/* The re-park runs from a work item after resume: give it time. */
+	/*
+	 * The re-park runs from a work item after resume, and has CPUs
+	 * briefly online while it works: wait for it to finish.
+	 */
 	for (i = 0; i < 100; i++) {
 		char state[65536];
 
@@ -168,6 +170,7 @@ static void test_resume_cycle(void)
 		usleep(100000);
 	}
 	reparked = stat_value("reparked");
+	read_file("/sys/devices/system/cpu/online", after, sizeof(after));
 
 	ksft_test_result(!strcmp(before, after), "test_resume: online CPUs before %.*s, after %.*s\n",
 			 (int)strcspn(before, "\n"), before, (int)strcspn(after, "\n"), after);

@@ -99,6 +99,15 @@ do_hibernate() {
 		fi
 		after=$(online)
 		say "RESUMED cycle=$i online=$after"
+		# A kernel that re-parks inherited CPUs off the resume path has
+		# them briefly online right after resume: let that settle.
+		t=0
+		while [ "$after" != "$before" ] && [ "$t" -lt 100 ]; do
+			sleep 0.1
+			t=$((t + 1))
+			after=$(online)
+		done
+		[ "$t" -gt 0 ] && say "SETTLED cycle=$i online=$after after ${t}00 ms"
 		ok=1
 		[ "$brk" = payload ] && [ "$i" = 1 ] &&
 			printf '\377' | dd of=/tmp/payload bs=1 seek=4097 conv=notrunc 2>/dev/null
