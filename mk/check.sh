@@ -10,42 +10,69 @@ P=$BUILD/out/patched/arch/x86/boot/bzImage
 B=$BUILD/out/base/arch/x86/boot/bzImage
 CPUS=${CPUS:-4}
 OUT=${OUT:-$BUILD/check}
+RUN=("$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel"
+     --initrd "$BUILD/guest/initramfs.cpio" --kernel patched="$P" --kernel base="$B")
 
-# A kernel that parks its CPUs for handoff survives NMIs into them; one
-# that parks them in HLT (6.12) is known not to: its nmi scenarios are
-# reported as TAP TODO rather than failures.
-parks() {
-	grep -q '^CONFIG_CPU_HANDOFF=y' "$BUILD/out/$1/.config" 2>/dev/null
+rm -rf "$OUT" "$OUT.tap"
+mkdir -p "$OUT"
+
+# 1. Does this QEMU block NMI in wait-for-SIPI, as the SDM says?
+"${RUN[@]}" --out "$OUT/experiment" "sipi-nmi:k=base:cpus=$CPUS:name=experiment-nmi-in-wait-for-sipi" |
+	tee -a "$OUT.tap"
+rc=${PIPESTATUS[0]}
+answer=$(cat "$OUT/experiment/sipi-nmi.answer" 2>/dev/null)
+
+# 2. What a kernel parks CPUs with, from its symbols: a kernel that parks
+#    in INIT must survive NMIs into its parked CPUs; one that parks them
+#    in HLT (6.12) is known not to, and is reported as TAP TODO.
+parks() { # KERNEL restore|kexec
+	local sym
+	case $2 in
+	restore) sym=cpu_handoff_commit ;;
+	kexec) sym=cpu_handoff_park_stopped ;;
+	esac
+	grep -q " $sym\$" "$BUILD/out/$1/System.map" 2>/dev/null
 }
-nmi_expect() {
-	parks "$1" && echo pass || echo xfail
+nmi_expect() { # PARKING-KERNEL restore|kexec
+	if ! parks "$1" "$2"; then
+		echo "expect=xfail:why=$1~parks~CPUs~for~$2~in~HLT~in~memory~the~handoff~overwrites"
+	elif [ "${answer%%:*}" = delivered ]; then
+		# QEMU departs from the SDM here: INIT parking cannot be shown
+		# to survive NMIs under this QEMU (README, "Does QEMU block NMI").
+		echo "expect=xfail:why=this~QEMU~delivers~NMI~in~wait-for-SIPI,~against~the~SDM~(see~the~experiment)"
+	else
+		echo "expect=pass"
+	fi
 }
 
-rm -rf "$OUT"
 c=cpus=$CPUS
 set -- \
 	"boot:k=patched:$c:name=boot-patched-nosmt" \
+	"kselftest:k=patched:$c:name=kselftest-patched" \
+	"kselftest:k=patched:$c:append=cpu_handoff=off:name=kselftest-patched-cpu_handoff-off" \
+	"kselftest:k=patched:$c:append=cpu_handoff=bogus:want=unknown~cpu_handoff=bogus;~accepted:~auto,~off,~init;~using~auto:name=kselftest-patched-cpu_handoff-bad-value" \
 	"hibernate:k=patched:$c:cycles=2:name=hibernate-patched-nosmt" \
+	"hibernate:k=patched:cpus=16:cycles=2:name=hibernate-patched-nosmt-16cpus" \
 	"hibernate:k=base:$c:cycles=2:name=hibernate-6.12-nosmt" \
 	"cross:image=base:restore=base:$c:cycles=1:name=cross-6.12-by-6.12" \
 	"cross:image=base:restore=patched:$c:cycles=1:name=cross-6.12-by-patched" \
 	"cross:image=patched:restore=base:$c:cycles=1:name=cross-patched-by-6.12" \
 	"cross:image=patched:restore=patched:$c:cycles=1:name=cross-patched-by-patched" \
+	"restore-fail:image=patched:restore=patched:$c:name=restore-fail-patched" \
+	"restore-fail:image=base:restore=base:$c:expect=xfail:why=6.12~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-6.12" \
 	"kexec:kernels=patched:$c:cycles=3:name=kexec-patched-chain" \
 	"kexec:kernels=patched,base:$c:cycles=3:name=kexec-patched+6.12-chain" \
-	"nmi:image=patched:restore=base:$c:cycles=1:expect=$(nmi_expect base):name=nmi-patched-restored-by-6.12" \
-	"nmi:image=base:restore=patched:$c:cycles=1:expect=$(nmi_expect patched):name=nmi-6.12-restored-by-patched" \
-	"nmi-kexec:kernels=base,patched:$c:cycles=1:expect=$(nmi_expect base):name=nmi-kexec-6.12-to-patched" \
-	"nmi-kexec:kernels=patched,base:$c:cycles=1:expect=$(nmi_expect patched):name=nmi-kexec-patched-to-6.12" \
-	"sipi-nmi:k=base:$c:name=experiment-nmi-in-wait-for-sipi" \
+	"nmi:image=patched:restore=base:$c:cycles=1:$(nmi_expect base restore):name=nmi-patched-restored-by-6.12" \
+	"nmi:image=base:restore=patched:$c:cycles=1:$(nmi_expect patched restore):name=nmi-6.12-restored-by-patched" \
+	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-6.12-to-patched" \
+	"nmi-kexec:kernels=patched,base:$c:cycles=1:$(nmi_expect patched kexec):name=nmi-kexec-patched-to-6.12" \
 	"hibernate:k=patched:$c:cycles=1:break=check:expect=fail:name=selftest-broken-guest-check" \
 	"hibernate:k=patched:$c:cycles=1:break=cpus:expect=fail:name=selftest-cpu-missing-after-resume" \
 	"hibernate:k=patched:$c:cycles=1:break=payload:expect=fail:name=selftest-payload-corrupted"
 
-"$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel" --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
-	--kernel patched="$P" --kernel base="$B" "$@" | tee "$OUT.tap"
-rc=${PIPESTATUS[0]}
-# The closing line CI reads.
+"${RUN[@]}" --out "$OUT" "$@" | tee -a "$OUT.tap"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+# The closing line CI reads; TODO (known failures) count as skipped.
 awk '/^ok / && !/# TODO/ { p++ } /^not ok / && !/# TODO/ { f++ } /# TODO/ { s++ }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$OUT.tap"
 exit "$rc"

@@ -72,7 +72,7 @@ Keys:
   payload=MIB memory payload checked after every handoff (default 16)
   append=W    extra kernel command-line words, ',' for space
   expect=pass|fail|xfail  what the scenario should do (default pass);
-              xfail reports a known bug as TAP TODO
+              xfail reports a known bug as TAP TODO (why=TEXT, ~ for space)
   break=check|cpus|payload  break a guest check on purpose (self-test)
   name=TEXT   TAP test name
 EOF
@@ -118,7 +118,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 metrics=$out/metrics.csv
 [ -f "$metrics" ] ||
-	echo "test,kind,image,restore,cpus,cycle,wall_s,restore_onlines,restore_offlines,restore_hotplug_ms,load_to_resumed_s,kexec_to_boot_s,result" >"$metrics"
+	echo "test,kind,image,restore,cpus,cycle,wall_s,restore_onlines,restore_offlines,restore_hotplug_ms,restore_cpu_stop_ms,load_to_resumed_s,resumed_to_user_s,kexec_to_boot_s,result" >"$metrics"
 
 # ---------------------------------------------------------------- QEMU
 
@@ -251,23 +251,42 @@ opt() {
 	echo "$d"
 }
 
-# restore_metrics LOG: onlines offlines hotplug_ms load_to_resumed_s for
-# the last restore in LOG (the restore kernel logs its hotplug count at
-# syscore suspend; the image kernel logs "image kernel running").
+# restore_metrics LOG: for the last restore in LOG, "ONLINES OFFLINES
+# HOTPLUG_MS CPU_STOP_MS LOAD_S USER_S":
+#   ONLINES OFFLINES HOTPLUG_MS  CPU hotplug the restore kernel did, logged
+#                      by the injector at its last syscore suspend
+#   CPU_STOP_MS        the restore kernel's time to stop its CPUs: hold +
+#                      park from the cpu_handoff line, else HOTPLUG_MS
+#   LOAD_S             host time from "Image loading done" to the image
+#                      kernel's "image kernel running" line
+#   USER_S             host time from that line to the guest's RESUMED
 restore_metrics() {
 	awk '
-		/Image loading done/ { t0 = $1; on = off = ms = "NA" }
-		/handoff_nmi_inject: cpu hotplug since PM prepare/ && t0 {
+		function out() {
+			if (!t1) return
+			printf "%s %s %s %s %.3f %s\n", on, off, hp, (stop != "NA" ? stop : hp), t1 - t0,
+				(t2 ? sprintf("%.3f", t2 - t1) : "NA")
+			found = 1
+		}
+		/Image loading done/ { out(); t0 = $1; t1 = t2 = 0; on = off = hp = stop = "NA" }
+		/handoff_nmi_inject: cpu hotplug since PM prepare/ && t0 && !t1 {
 			for (i = 1; i <= NF; i++) {
 				if ($i == "online,") on = $(i - 1)
 				if ($i == "offline,") off = $(i - 1)
-				if ($i == "us") ms = sprintf("%.1f", $(i - 1) / 1000)
+				if ($i == "us") hp = sprintf("%.2f", $(i - 1) / 1000)
 			}
 		}
-		/handoff_nmi_inject: resume: image kernel running/ && t0 {
-			printf "%s %s %s %.3f\n", on, off, ms, $1 - t0; t0 = 0; found = 1
+		/cpu_handoff: restore: parked/ && t0 && !t1 {
+			h = p = 0
+			for (i = 1; i <= NF; i++) {
+				if ($i == "hold") h = $(i + 1)
+				if ($i == "park") p = $(i + 1)
+			}
+			stop = sprintf("%.2f", (h + p) / 1000)
 		}
-		END { if (!found) print "NA NA NA NA" }
+		/handoff_nmi_inject: resume: image kernel running/ && t0 && !t1 { t1 = $1 }
+		/CH: RESUMED/ && t1 && !t2 { t2 = $1 }
+		END { out(); if (!found) print "NA NA NA NA NA NA" }
 	' "$1" | tail -n 1
 }
 
@@ -459,7 +478,7 @@ run_kexec() {
 	# kexec_to_boot: host time from "CH: KEXEC" to the next kernel's first line.
 	awk '/CH: KEXEC step=/ { t = $1; s = $0; sub(/.*step=/, "", s); sub(/ .*/, "", s); next }
 	     t && /Linux version/ { printf "%s %.3f\n", s + 1, $1 - t; t = 0 }' "$log" |
-		while read -r s d; do metric "$s" "$list" "$list" "NA NA NA NA" "$d"; done
+		while read -r s d; do metric "$s" "$list" "$list" "NA NA NA NA NA NA" "$d"; done
 	scan_bad "$log" || return 1
 	[ $rc = 2 ] && { fail "timed out (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
 	[ "$(grep -c 'CH: PASS step=' "$log")" = $((cycles + 1)) ] ||
@@ -574,12 +593,12 @@ run_sipi_nmi() {
 	fail "no answer: $SIPI_NMI"
 }
 
-# metric CYCLE IMAGE RESTORE "ON OFF HP_MS LOAD_S" KEXEC_S
+# metric CYCLE IMAGE RESTORE "ON OFF HP_MS STOP_MS LOAD_S USER_S" KEXEC_S
 metric() {
 	local c=$1 ki=$2 kr=$3 m=$4 kx=$5
 	# shellcheck disable=SC2086
 	set -- $m
-	echo "$TNAME,$KIND,$ki,$kr,$CPUS,$c,NA,$1,$2,$3,$4,$kx,NA" >>"$out/.pending"
+	echo "$TNAME,$KIND,$ki,$kr,$CPUS,$c,NA,$1,$2,$3,$4,$5,$6,$kx,NA" >>"$out/.pending"
 }
 
 probe_accel
@@ -602,6 +621,7 @@ for spec in "${scenarios[@]}"; do
 	tag=$(printf '%02d-%s' "$n" "$TNAME" | tr -c 'A-Za-z0-9_+.-' '_')
 	RESULT_NOTE=""
 	WALL=NA
+	t_start=$(date +%s.%N)
 	case $KIND in
 	boot) run_boot "$tag" "$CPUS" "$smt" ;;
 	sipi-nmi) run_sipi_nmi "$tag" "$CPUS" ;;
@@ -615,16 +635,17 @@ for spec in "${scenarios[@]}"; do
 	*) fail "unknown scenario kind '$KIND' (see --list)" ;;
 	esac
 	res=$?
+	[ "$WALL" = NA ] && WALL=$(echo "$(date +%s.%N) - $t_start" | bc)
 	[ -f "$out/.pending" ] &&
 		awk -F, -v OFS=, -v w="$WALL" -v r="$([ $res = 0 ] && echo pass || echo fail)" \
-			'{ $7 = w; $13 = r; print }' "$out/.pending" >>"$metrics"
+			'{ $7 = w; $15 = r; print }' "$out/.pending" >>"$metrics"
 	rm -f "$out/.pending"
 	ok="ok"
 	[ $res = 0 ] || ok="not ok"
 	directive=""
 	case $expect in
 	xfail)
-		directive=" # TODO known to fail on this kernel"
+		directive=" # TODO $(opt why "known to fail with these kernels" | tr '~' ' ')"
 		nxfail=$((nxfail + 1)) ;;
 	fail)
 		# The scenario is a self-test that must catch a broken check.

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Markdown benchmark table from a runner metrics.csv: per vCPU count and
+# restore kernel, min / median / max of the restore kernel's CPU stop time,
+# image-loaded-to-resumed time and resumed-to-user-space time, and the
+# speedup of the patched kernel over 6.12 (ratio of medians).
+csv=${1:?usage: benchtable.sh METRICS.CSV}
+awk -F, '
+function sortn(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t } }
+function stat(s, fmt,   a, n) {
+	n = split(s, a, " ")
+	if (!n) return "-"
+	sortn(a, n)
+	return sprintf(fmt " / " fmt " / " fmt, a[1], med(a, n), a[n])
+}
+function med(a, n) { return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+function median(s,   a, n) { n = split(s, a, " "); if (!n) return ""; sortn(a, n); return med(a, n) }
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+$col["result"] == "pass" || $col["result"] == "fail" {
+	k = $col["restore"]; c = $col["cpus"] + 0
+	key = c SUBSEP k
+	if (!(key in seen)) { seen[key] = 1; cpus[c] = 1; kern[k] = 1 }
+	v = $col["restore_cpu_stop_ms"]; if (v != "NA") stop[key] = stop[key] " " v
+	v = $col["load_to_resumed_s"]; if (v != "NA") load[key] = load[key] " " v
+	v = $col["resumed_to_user_s"]; if (v != "NA") user[key] = user[key] " " v
+	n[key]++
+}
+END {
+	print "| vCPUs | restore kernel | runs | restore-kernel CPU stop, ms (min / median / max) | image loaded -> image kernel running, s | image kernel running -> user space, s | CPU stop speedup vs 6.12 |"
+	print "|---|---|---|---|---|---|---|"
+	nc = 0; for (c in cpus) list[++nc] = c + 0; sortn(list, nc)
+	for (i = 1; i <= nc; i++) {
+		c = list[i]
+		for (k in kern) {
+			key = c SUBSEP k
+			if (!(key in seen)) continue
+			sp = "-"
+			if (k != "base" && ((c SUBSEP "base") in seen)) {
+				b = median(stop[c SUBSEP "base"]); p = median(stop[key])
+				if (b != "" && p != "" && p > 0) sp = sprintf("%.0fx", b / p)
+			}
+			printf "| %d | %s | %d | %s | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k), n[key],
+				stat(stop[key], "%.2f"), stat(load[key], "%.3f"), stat(user[key], "%.3f"), sp
+		}
+	}
+}' "$csv"
