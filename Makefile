@@ -10,6 +10,8 @@
 #   make kernel     build the patched kernel; make baseline: the unpatched one
 #   make guest      build the initramfs and the static guest helpers
 #   make measure    baseline numbers at 4 and 16 vCPUs -> build/measure/
+#   make bench      restore-kernel CPU stop time, patched vs 6.12, at
+#                   CPU_LIST="4 16 64" vCPUs, REPS=3 -> build/bench/
 #   make clean      drop build outputs, keep the unpacked base
 #
 # Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto.
@@ -28,12 +30,12 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all deps tree kernel baseline kernels guest run check check-runner measure clean distclean help
+.PHONY: all deps tree kernel baseline kernels guest run check measure bench clean distclean help
 
 all: kernels guest
 
 help:
-	@sed -n '3,17p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
@@ -72,8 +74,11 @@ check: kernels guest
 measure: kernels guest
 	@$(REPO)/mk/measure.sh
 
+bench: kernels guest
+	@$(REPO)/mk/bench.sh
+
 clean:
-	rm -rf $(BUILD)/out $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/measure
+	rm -rf $(BUILD)/out $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/measure $(BUILD)/bench
 
 distclean:
 	rm -rf $(BUILD)
