@@ -183,16 +183,16 @@ static int __init cpu_handoff_mode_init(void)
 		mode = MODE_AUTO;
 	}
 
-	if (mode == MODE_OFF) {
+	why = backend && backend->unusable ? backend->unusable() : NULL;
+	if (mode == MODE_OFF)
 		pr_info("off: CPUs are parked as without this option\n");
-	} else if (!backend) {
+	else if (!backend)
 		pr_info("no parking method on this machine: CPUs are parked as without this option\n");
-	} else if (backend->unusable && (why = backend->unusable())) {
+	else if (why)
 		pr_info("%s cannot be used here (%s): CPUs are parked as without this option\n",
 			backend->name, why);
-	} else {
+	else
 		pr_info("handoffs park CPUs with %s\n", backend->name);
-	}
 	return 0;
 }
 core_initcall(cpu_handoff_mode_init);
@@ -221,6 +221,7 @@ static void hold_this_cpu(void *unused)
 
 	set_state(cpu, CPU_HANDOFF_HELD);
 	atomic_inc(&held_cpus);
+	/* Pairs with the smp_store_release()s of the controlling CPU. */
 	while ((phase = smp_load_acquire(&hold_phase)) == HOLD_WAIT)
 		cpu_relax();
 
@@ -229,7 +230,10 @@ static void hold_this_cpu(void *unused)
 			backend->prepare_cpu();
 		set_state(cpu, CPU_HANDOFF_READY);
 		atomic_inc(&ready_cpus);
-		/* The controlling CPU parks us from here, or releases us. */
+		/*
+		 * The controlling CPU parks us from here, or releases us;
+		 * acquire pairs with its release of HOLD_RELEASE.
+		 */
 		while (smp_load_acquire(&hold_phase) == HOLD_COMMIT)
 			cpu_relax();
 	}
@@ -264,6 +268,7 @@ static bool wait_for_count_zero(void)
 
 static void hold_undo(void)
 {
+	/* Held CPUs read the phase with smp_load_acquire(). */
 	smp_store_release(&hold_phase, HOLD_RELEASE);
 	/* Wait for them to leave: their IPI data must not be reused early. */
 	if (!wait_for_count_zero())
@@ -405,6 +410,7 @@ int cpu_handoff_commit(void)
 		return 0;
 
 	want = cpumask_weight(&held_mask);
+	/* Held CPUs read the phase with smp_load_acquire(). */
 	smp_store_release(&hold_phase, HOLD_COMMIT);
 	if (!wait_for_count(&ready_cpus, want)) {
 		pr_err("%s: only %d of %u held CPUs got ready to park; not parking\n",
@@ -414,7 +420,10 @@ int cpu_handoff_commit(void)
 
 	stats_check();
 	t0 = local_clock();
-	stats.held = stats.offline = stats.skipped = stats.failed = 0;
+	stats.held = 0;
+	stats.offline = 0;
+	stats.skipped = 0;
+	stats.failed = 0;
 	for_each_cpu(cpu, &held_mask) {
 		if (cpu_handoff_park_cpu(cpu))
 			stats.failed++;

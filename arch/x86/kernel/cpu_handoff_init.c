@@ -81,9 +81,9 @@ static const struct cpu_handoff_backend init_backend = {
 	.park		= init_park,
 };
 
+/* At early_initcall: before the core resolves cpu_handoff= at core_initcall. */
 static int __init cpu_handoff_init_register(void)
 {
 	return cpu_handoff_register_backend(&init_backend);
 }
-/* Before the core resolves cpu_handoff= at core_initcall. */
 early_initcall(cpu_handoff_init_register);

@@ -118,13 +118,13 @@ void handoff_nmi_inject_resume(void)
 		nmi_parked(nmi_at_resume, "resume");
 }
 
+/* early_initcall runs after the APIC is set up and before smp_init(). */
 static int __init handoff_nmi_inject_boot(void)
 {
 	if (nmi_at_boot)
 		nmi_parked(nmi_at_boot, "boot");
 	return 0;
 }
-/* early_initcall runs after the APIC is set up and before smp_init(). */
 early_initcall(handoff_nmi_inject_boot);
 
 static void send_init(unsigned int cpu)

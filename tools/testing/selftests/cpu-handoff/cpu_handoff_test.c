@@ -76,7 +76,7 @@ static void cmdline_value(char *out, size_t len)
 	if (!p)
 		return;
 	p += strlen("cpu_handoff=");
-	e = p + strcspn(p, " \n");
+	e = p + strcspn(p, "\t\n ");
 	snprintf(out, len, "%.*s", (int)(e - p), p);
 }
 
@@ -120,11 +120,12 @@ static void test_state_file(void)
 		}
 		seen++;
 		/* Outside a handoff nothing is held, ready or parked. */
-		if (strcmp(state, "none") && strcmp(state, "skipped") && strcmp(state, "inherited"))
+		if (strcmp(state, "none") && strcmp(state, "skipped") &&
+		    strcmp(state, "inherited"))
 			bad++;
 	}
-	ksft_test_result(!bad && seen >= ncpus, "state: %d CPUs listed (%d configured), %d bad lines\n",
-			 seen, ncpus, bad);
+	ksft_test_result(!bad && seen >= ncpus,
+			 "state: %d CPUs listed (%d configured), %d bad lines\n", seen, ncpus, bad);
 }
 
 static int swap_active(void)
@@ -172,7 +173,8 @@ static void test_resume_cycle(void)
 	reparked = stat_value("reparked");
 	read_file("/sys/devices/system/cpu/online", after, sizeof(after));
 
-	ksft_test_result(!strcmp(before, after), "test_resume: online CPUs before %.*s, after %.*s\n",
+	ksft_test_result(!strcmp(before, after),
+			 "test_resume: online CPUs before %.*s, after %.*s\n",
 			 (int)strcspn(before, "\n"), before, (int)strcspn(after, "\n"), after);
 	if (!strcmp(arg, "off")) {
 		ksft_test_result(stat_value("handoffs") == handoffs,

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHUNK (1u << 20)
+#define CHUNK (1024u * 1024u)
 
 static uint64_t word_at(uint64_t seed, uint64_t index)
 {
@@ -66,7 +66,10 @@ int main(int argc, char **argv)
 	gen = !strcmp(argv[1], "gen");
 	seed = strtoull(argv[2], NULL, 0);
 	mib = strtoul(argv[3], NULL, 0);
-	fd = gen ? open(argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0600) : open(argv[4], O_RDONLY);
+	if (gen)
+		fd = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	else
+		fd = open(argv[4], O_RDONLY);
 	if (fd < 0) {
 		fprintf(stderr, "payload: %s: %s\n", argv[4], strerror(errno));
 		return 1;
@@ -89,15 +92,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (memcmp(want, have, CHUNK)) {
-			for (uint64_t i = 0; i < words; i++) {
-				if (want[i] != have[i]) {
-					printf("payload: mismatch at byte %llu: %016llx != %016llx\n",
-					       (unsigned long long)((m * words + i) * 8),
-					       (unsigned long long)have[i],
-					       (unsigned long long)want[i]);
-					break;
-				}
-			}
+			uint64_t i = 0;
+
+			while (want[i] == have[i])
+				i++;
+			printf("payload: mismatch at byte %llu: %016llx != %016llx\n",
+			       (unsigned long long)((m * words + i) * 8),
+			       (unsigned long long)have[i], (unsigned long long)want[i]);
 			return 1;
 		}
 	}
