@@ -13,6 +13,7 @@ CPU_LIST=${CPU_LIST:-4 16 64}
 REPS=${REPS:-3}
 OUT=${OUT:-$BUILD/bench}
 rm -rf "$OUT"
+mkdir -p "$OUT"
 specs=()
 for n in $CPU_LIST; do
 	for k in base patched; do

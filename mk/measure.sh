@@ -11,6 +11,7 @@ CPU_LIST=${CPU_LIST:-4 16}
 CYCLES=${CYCLES:-3}
 OUT=${OUT:-$BUILD/measure/$K}
 rm -rf "$OUT"
+mkdir -p "$OUT"
 specs=()
 for n in $CPU_LIST; do
 	specs+=("hibernate:k=$K:cpus=$n:cycles=$CYCLES:name=hibernate-$n"
