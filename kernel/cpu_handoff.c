@@ -85,6 +85,7 @@ static struct cpumask saved_allowed;
 static enum cpu_handoff_reason hold_reason;
 static bool holding;
 static u64 hold_start_ns;
+static unsigned int jump_parked;
 
 static const char * const reason_names[] = {
 	[CPU_HANDOFF_RESTORE]	 = "restore",
@@ -462,6 +463,69 @@ void cpu_handoff_release(void)
 	set_cpus_allowed_ptr(current, &saved_allowed);
 }
 
+/**
+ * cpu_handoff_park_stopped() - park CPUs the caller has already stopped
+ * @reason: %CPU_HANDOFF_KEXEC or %CPU_HANDOFF_KEXEC_JUMP
+ *
+ * For kexec the architecture stops the other CPUs itself (x86: in
+ * stop_this_cpu(), virtualization already off), or CPU hotplug has taken
+ * them offline (kexec jump).  Park every present CPU that has run this
+ * kernel, but the caller and the primary CPU, which must never be parked
+ * with INIT.  Never-booted CPUs are left where firmware put them.
+ *
+ * Not for a crash kexec: see Documentation/arch/x86/cpu-handoff.rst.
+ *
+ * Context: interrupts off; every other CPU stopped or offline.
+ * Return: 0 when the CPUs were handed to the backend (the log line says
+ * how many failed); -EOPNOTSUPP if handoff parking is not active, and the
+ * caller keeps its old method.
+ */
+int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
+{
+	unsigned int cpu, self = smp_processor_id(), parked = 0, primary = 0;
+	u64 t0;
+
+	if (!cpu_handoff_active())
+		return -EOPNOTSUPP;
+
+	stats_check();
+	t0 = local_clock();
+	stats.held = 0;
+	stats.offline = 0;
+	stats.skipped = 0;
+	stats.failed = 0;
+	stats.hold_ns = 0;
+	for_each_present_cpu(cpu) {
+		if (cpu == self)
+			continue;
+		if (cpu == HANDOFF_PRIMARY_CPU) {
+			primary = 1;
+			continue;
+		}
+		if (!cpumask_test_cpu(cpu, &cpus_booted_once_mask)) {
+			set_state(cpu, CPU_HANDOFF_SKIPPED);
+			stats.skipped++;
+			continue;
+		}
+		if (cpu_handoff_park_cpu(cpu)) {
+			stats.failed++;
+		} else {
+			parked++;
+			stats.offline++;
+		}
+	}
+	stats.handoffs++;
+	stats.park_ns = local_clock() - t0;
+	stats.total_ns = stats.park_ns;
+	if (reason == CPU_HANDOFF_KEXEC_JUMP)
+		jump_parked = parked;
+	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed%s; park %llu us\n",
+		reason_names[reason], parked, backend->name, stats.skipped, stats.failed,
+		primary ? ", the boot CPU left stopped" : "",
+		div_u64(stats.park_ns, NSEC_PER_USEC));
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* The kernel that took over: wake inherited CPUs, park them our way.  */
 
@@ -520,7 +584,7 @@ static void repark_fn(struct work_struct *work)
 			if (ret == -EBUSY)
 				busy = true;
 			else if (ret)
-				pr_err("resume: re-parking SMT siblings failed: %d\n", ret);
+				pr_err("re-parking SMT siblings failed: %d\n", ret);
 		}
 		for_each_present_cpu(cpu) {
 			if (get_state(cpu) == CPU_HANDOFF_INHERITED && !busy &&
@@ -547,7 +611,7 @@ static void repark_fn(struct work_struct *work)
 			break;
 		}
 		if (ret) {
-			pr_err("resume: re-parking CPU %u failed: %d\n", cpu, ret);
+			pr_err("re-parking CPU %u failed: %d\n", cpu, ret);
 			failed++;
 		} else {
 			done++;
@@ -565,8 +629,26 @@ static void repark_fn(struct work_struct *work)
 		schedule_delayed_work(&repark_work, msecs_to_jiffies(100));
 		return;
 	}
-	pr_info("resume: re-parked %u inherited CPUs in this kernel's play_dead(), %u failed, in %llu us\n",
+	pr_info("re-parked %u inherited CPUs in this kernel's play_dead(), %u failed, in %llu us\n",
 		stats.reparked, failed, div_u64(stats.repark_ns, NSEC_PER_USEC));
+}
+
+static void inherit_offline_cpus(void)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_present_cpu(cpu) {
+		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
+			continue;
+		set_state(cpu, CPU_HANDOFF_INHERITED);
+		n++;
+	}
+	stats_check();
+	stats.reparked = 0;
+	stats.repark_ns = 0;
+	repark_tries = 0;
+	if (n)
+		schedule_delayed_work(&repark_work, 0);
 }
 
 /**
@@ -585,24 +667,30 @@ static void repark_fn(struct work_struct *work)
  */
 bool cpu_handoff_resumed(void)
 {
-	unsigned int cpu, n = 0;
-
 	if (mode == MODE_OFF)
 		return false;
-	for_each_present_cpu(cpu) {
-		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
-			continue;
-		set_state(cpu, CPU_HANDOFF_INHERITED);
-		n++;
-	}
-	stats_check();
-	stats.reparked = 0;
-	stats.repark_ns = 0;
-	repark_tries = 0;
-	if (n)
-		schedule_delayed_work(&repark_work, 0);
+	inherit_offline_cpus();
 	return true;
 }
+
+/**
+ * cpu_handoff_returned() - back from a kexec jump
+ *
+ * The CPUs cpu_handoff_park_stopped() parked for the jump are in
+ * wait-for-SIPI, unless the kernel jumped to woke them.  The frozen ones
+ * come back with the ordinary CPU bringup; the others (nosmt siblings,
+ * CPUs offlined by hand) are re-parked in play_dead() like after a resume.
+ *
+ * Context: process context, interrupts off, right after machine_kexec().
+ */
+void cpu_handoff_returned(void)
+{
+	if (!jump_parked)
+		return;
+	jump_parked = 0;
+	inherit_offline_cpus();
+}
+
 
 /* ------------------------------------------------------------------ */
 

@@ -60,8 +60,16 @@ set -- \
 	"cross:image=patched:restore=patched:$c:cycles=1:name=cross-patched-by-patched" \
 	"restore-fail:image=patched:restore=patched:$c:name=restore-fail-patched" \
 	"restore-fail:image=base:restore=base:$c:expect=xfail:why=6.12~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-6.12" \
-	"kexec:kernels=patched:$c:cycles=3:name=kexec-patched-chain" \
+	"kexec:kernels=patched:$c:cycles=20:want=cpu_handoff:~kexec:~parked~3~CPUs~with~init:name=kexec-patched-chain-20" \
+	"kexec:kernels=patched:cpus=16:cycles=20:want=cpu_handoff:~kexec:~parked~15~CPUs~with~init:name=kexec-patched-chain-20-16cpus" \
 	"kexec:kernels=patched,base:$c:cycles=3:name=kexec-patched+6.12-chain" \
+	"kexec:kernels=base,patched:$c:cycles=3:name=kexec-6.12+patched-chain" \
+	"kexec:kernels=patched:$c:cycles=2:offline=2:name=kexec-patched-after-offlining-by-hand" \
+	"kexec:kernels=patched:$c:cycles=2:smttoggle=1:name=kexec-patched-after-smt-toggle" \
+	"kexec:kernels=patched:$c:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~init,~2~never~booted~left~alone:name=kexec-patched-from-maxcpus-2" \
+	"kexec-jump:k=patched:$c:cycles=3:want=cpu_handoff:~kexec-jump:~parked~3~CPUs:name=kexec-jump-patched" \
+	"kexec-jump:k=patched:$c:cycles=1:offline=2:smttoggle=1:name=kexec-jump-patched-after-offline-and-smt-toggle" \
+	"kexec-jump:k=base:$c:cycles=3:name=kexec-jump-6.12" \
 	"nmi:image=patched:restore=base:$c:cycles=1:$(nmi_expect base restore):name=nmi-patched-restored-by-6.12" \
 	"nmi:image=base:restore=patched:$c:cycles=1:$(nmi_expect patched restore):name=nmi-6.12-restored-by-patched" \
 	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-6.12-to-patched" \

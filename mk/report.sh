@@ -25,7 +25,7 @@ for log in "$dir"/[0-9]*.log; do
 	/handoff_nmi_inject: resume: image kernel running/ { print t() "  image kernel running again after the jump"; next }
 	/handoff_nmi_inject: (resume|boot): sent/ { s = $0; sub(/.*handoff_nmi_inject: /, "", s); print t() "  NMI injection: " s; next }
 	/CH: (RESUMED|SETTLED)/ { sub(/.*CH: /, ""); print t() "  " $0; next }
-	/cpu_handoff: (restore|kexec|kexec-jump|resume):/ { s = $0; sub(/.*cpu_handoff: /, "", s); print t() "  handoff: " s; next }
+	/cpu_handoff: (restore|kexec|kexec-jump|re-parked|resume)/ { s = $0; sub(/.*cpu_handoff: /, "", s); print t() "  handoff: " s; next }
 	/failing this restore on purpose|Failed to load image, recovering/ { s = $0; sub(/^[0-9.]+ +\[ *[0-9.]+\] /, "", s); print t() "  " s; next }
 	/CH: KEXEC/ { sub(/.*CH: /, ""); print t() "  " $0; next }
 	/CH: (PASS|FAIL|DONE)/ { sub(/.*CH: /, ""); print t() "  " $0; next }

@@ -75,6 +75,8 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason);
 int cpu_handoff_commit(void);
 void cpu_handoff_release(void);
 bool cpu_handoff_resumed(void);
+int cpu_handoff_park_stopped(enum cpu_handoff_reason reason);
+void cpu_handoff_returned(void);
 int cpu_handoff_park_cpu(unsigned int cpu);
 int cpu_handoff_wake_cpu(unsigned int cpu);
 #else
@@ -83,6 +85,8 @@ static inline int cpu_handoff_hold(enum cpu_handoff_reason reason) { return -EOP
 static inline int cpu_handoff_commit(void) { return 0; }
 static inline void cpu_handoff_release(void) { }
 static inline bool cpu_handoff_resumed(void) { return false; }
+static inline int cpu_handoff_park_stopped(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
+static inline void cpu_handoff_returned(void) { }
 #endif
 
 #endif /* _LINUX_CPU_HANDOFF_H */

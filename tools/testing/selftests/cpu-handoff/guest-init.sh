@@ -15,6 +15,10 @@
 #   ch.kexec=A,B,...   kernels on the data disk; step K runs the K-th
 #                      (modulo the list), step 0 being the cold boot
 #   ch.nmi=N           NMIs per parked AP in every kexec'd kernel
+#   ch.expect0=N       CPUs online in the cold-booted kernel, if not ch.expect
+#   ch.once=W,...      command-line words the cold boot keeps to itself
+#   ch.offline=C,...   CPUs to offline by hand before the (first) kexec
+#   ch.smttoggle=1     turn SMT on and off again before the (first) kexec
 #   ch.break=WHAT      runner self-tests, each must make the run fail:
 #                      check: a guest check that always fails; cpus: a CPU
 #                      goes offline after the first resume; payload: the
@@ -68,6 +72,19 @@ online() {
 	cat /sys/devices/system/cpu/online
 }
 
+# Wait up to 10 s for the online CPUs to be $1 (inherited CPUs are re-parked
+# off the critical path, briefly online meanwhile).
+settle() {
+	st=/sys/kernel/debug/cpu_handoff/state
+	t=0
+	while [ "$t" -lt 100 ] &&
+		{ [ "$(online)" != "$1" ] || { [ -r $st ] && grep -q inherited $st; }; }; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	[ "$t" -gt 0 ] && say "SETTLED online=$(online) after ${t}00 ms"
+}
+
 smt=$(cat /sys/devices/system/cpu/smt/control 2>/dev/null || echo none)
 say "BOOT kernel=$(uname -r) step=$step online=$(online) present=$(cat /sys/devices/system/cpu/present) smt=$smt"
 say "VERSION $(cat /proc/version)"
@@ -101,13 +118,8 @@ do_hibernate() {
 		say "RESUMED cycle=$i online=$after"
 		# A kernel that re-parks inherited CPUs off the resume path has
 		# them briefly online right after resume: let that settle.
-		t=0
-		while [ "$after" != "$before" ] && [ "$t" -lt 100 ]; do
-			sleep 0.1
-			t=$((t + 1))
-			after=$(online)
-		done
-		[ "$t" -gt 0 ] && say "SETTLED cycle=$i online=$after after ${t}00 ms"
+		settle "$before"
+		after=$(online)
 		ok=1
 		[ "$brk" = payload ] && [ "$i" = 1 ] &&
 			printf '\377' | dd of=/tmp/payload bs=1 seek=4097 conv=notrunc 2>/dev/null
@@ -147,7 +159,42 @@ disk_get() {
 		truncate -s "$3" "$4"
 }
 
+
+# Before a kexec: take CPUs offline by hand, toggle SMT at runtime.
+prepare_kexec() {
+	for c in $(arg offline "" | tr ',' ' '); do
+		echo 0 >/sys/devices/system/cpu/cpu"$c"/online &&
+			say "OFFLINED cpu$c online=$(online)"
+	done
+	if [ "$(arg smttoggle 0)" = 1 ]; then
+		echo on >/sys/devices/system/cpu/smt/control &&
+			say "SMT on online=$(online)"
+		echo off >/sys/devices/system/cpu/smt/control &&
+			say "SMT off online=$(online)"
+	fi
+}
+
+do_kexec_jump() {
+	check_cpus || finish fail
+	prepare_kexec
+	before=$(online)
+	payload gen 4242 "$payload_mib" /tmp/payload || finish fail
+	say "JUMP count=$cycles online=$before"
+	if ! kexec_jump "$cycles"; then
+		say "FAIL kexec jump"
+		finish fail
+	fi
+	settle "$before"
+	after=$(online)
+	say "RETURNED online=$after"
+	[ "$after" = "$before" ] || { say "FAIL cpus before=$before after=$after"; finish fail; }
+	out=$(payload check 4242 "$payload_mib" /tmp/payload) || { say "FAIL $out"; finish fail; }
+	say "PASS jump"
+	finish ok
+}
+
 do_kexec() {
+	[ "$step" = 0 ] && expect=$(arg expect0 "$expect")
 	check_cpus || finish fail
 	payload gen "$((step + 1))" "$payload_mib" /tmp/payload
 	payload check "$((step + 1))" "$payload_mib" /tmp/payload || finish fail
@@ -160,12 +207,16 @@ do_kexec() {
 	disk_get "$next" /tmp/kernel || { say "FAIL no kernel $next on the data disk"; finish fail; }
 	disk_get initrd /tmp/initrd || { say "FAIL no initrd on the data disk"; finish fail; }
 	nmi=$(arg nmi 0)
+	prepare_kexec
+	# ch.once: words for the cold boot only (maxcpus=2, say).
+	once=" $(arg once "" | tr ',' ' ') "
 	cmd=""
 	for w in $(cat /proc/cmdline); do
 		case $w in
-		ch.step=*|handoff_nmi_inject.boot=*) ;;
-		*) cmd="$cmd $w" ;;
+		ch.step=*|handoff_nmi_inject.boot=*|ch.once=*|ch.offline=*|ch.smttoggle=*) continue ;;
 		esac
+		case $once in *" $w "*) continue ;; esac
+		cmd="$cmd $w"
 	done
 	cmd="${cmd# } ch.step=$((step + 1))"
 	[ "$nmi" -gt 0 ] && cmd="$cmd handoff_nmi_inject.boot=$nmi"
@@ -215,6 +266,7 @@ do_kselftest() {
 }
 
 case $scenario in
+kexec-jump) do_kexec_jump ;;
 kselftest) do_kselftest ;;
 sipi-nmi) do_sipi_nmi ;;
 hibernate) do_hibernate ;;

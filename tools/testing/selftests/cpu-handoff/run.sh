@@ -55,8 +55,9 @@ Scenarios (KIND[:key=value]...):
   nmi-kexec  kexec, with NMIs sent to the parked APs by each kexec'd kernel
              before SMP bringup
   kselftest  run cpu_handoff_test (TAP) in the guest: cpu_handoff= parsing,
-             the debugfs state, a test_resume cycle; want=TEXT (~ for
-             space) is a line the kernel log must also contain
+             the debugfs state, a test_resume cycle
+  kexec-jump jump to a trivial image with KEXEC_PRESERVE_CONTEXT and back
+             (cycles times): same CPUs online, payload intact
   sipi-nmi   experiment: INIT one offline AP into wait-for-SIPI, NMI it, and
              read its state from the QEMU monitor: does QEMU block the NMI?
 Keys:
@@ -75,6 +76,11 @@ Keys:
               xfail reports a known bug as TAP TODO (why=TEXT, ~ for space)
   break=check|cpus|payload  break a guest check on purpose (self-test)
   name=TEXT   TAP test name
+  want=TEXT   a line the kernel log must contain (~ for space)
+  offline=C,..  kexec, kexec-jump: CPUs to offline by hand first
+  smttoggle=1   kexec, kexec-jump: turn SMT on and off at runtime first
+  once=W,..     kexec: command-line words for the cold boot only
+  expect0=N     kexec: CPUs online in the cold-booted kernel
 EOF
 }
 
@@ -134,8 +140,9 @@ qemu_start() {
 	shift 6
 	local cores=$((cpus / 2)) threads=2
 	[ "$cores" -ge 1 ] || { cores=1; threads=1; }
-	MONSOCK=$log.mon
 	QRUN=$((${QRUN:-0} + 1))
+	# Unix socket paths are limited to 108 bytes: keep it short.
+	MONSOCK=${TMPDIR:-/tmp}/cpu-handoff-mon.$$.$QRUN
 	rm -f "$MONSOCK"
 	# shellcheck disable=SC2086
 	( exec "$QEMU" -nodefaults -no-user-config -display none \
@@ -469,6 +476,9 @@ run_kexec() {
 	append="$(base_append "$cpus" "$smt") ch.scenario=kexec ch.cycles=$cycles ch.kexec=$list"
 	append="$append ch.expect=$(expected_online "$cpus" "$smt") ch.payload=$(opt payload 16) ch.step=0"
 	append="$append ch.nmi=$nmi ch.break=$(opt break none)"
+	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
+	[ -n "$(opt once "")" ] && append="$append $(opt once "" | tr ',' ' ') ch.once=$(opt once "")"
+	[ -n "$(opt expect0 "")" ] && append="$append ch.expect0=$(opt expect0 "")"
 	t0=$(date +%s.%N)
 	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
 	wait_for "$log" "CH: DONE|CH: FAIL|Kernel panic" "$TIMEOUT"
@@ -476,9 +486,12 @@ run_kexec() {
 	qemu_stop
 	WALL=$(echo "$(date +%s.%N) - $t0" | bc)
 	# kexec_to_boot: host time from "CH: KEXEC" to the next kernel's first line.
-	awk '/CH: KEXEC step=/ { t = $1; s = $0; sub(/.*step=/, "", s); sub(/ .*/, "", s); next }
-	     t && /Linux version/ { printf "%s %.3f\n", s + 1, $1 - t; t = 0 }' "$log" |
-		while read -r s d; do metric "$s" "$list" "$list" "NA NA NA NA NA NA" "$d"; done
+	# kexec_to_boot: host time from "CH: KEXEC" to the next kernel's first
+	# line; in the user-space column, to its "CH: BOOT".
+	awk '/CH: KEXEC step=/ { t = $1; s = $0; sub(/.*step=/, "", s); sub(/ .*/, "", s); b = 0; next }
+	     t && !b && /Linux version/ { b = $1 - t }
+	     t && b && /CH: BOOT/ { printf "%s %.3f %.3f\n", s + 1, b, $1 - t; t = 0 }' "$log" |
+		while read -r s d u; do metric "$s" "$list" "$list" "NA NA NA NA NA $u" "$d"; done
 	scan_bad "$log" || return 1
 	[ $rc = 2 ] && { fail "timed out (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
 	[ "$(grep -c 'CH: PASS step=' "$log")" = $((cycles + 1)) ] ||
@@ -531,11 +544,28 @@ run_kselftest() {
 	[ $rc = 2 ] && { fail "timed out"; return 1; }
 	grep -q 'CH: KSELFTEST end rc=0' "$log" ||
 		{ fail "cpu_handoff_test failed: $(grep -m1 -E '^[0-9.]+ not ok' "$log" | cut -d' ' -f2-)"; return 1; }
-	want=$(opt want "" | tr '~' ' ')
-	if [ -n "$want" ] && ! grep -qF -- "$want" "$log"; then
-		fail "the kernel log lacks: $want"
-		return 1
-	fi
+	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
+	return 0
+}
+
+# kexec-jump: jump to a trivial image with KEXEC_PRESERVE_CONTEXT and back,
+# cycles times; the online CPUs and the payload must be as before.
+run_kexec_jump() {
+	local tag=$1 cpus=$2 cycles=$3 smt=$4 k kernel log append rc
+	k=$(opt k "$default_kernel")
+	kernel=$(kernel_of "$k") || return 1
+	log=$out/$tag.log
+	mkdisks "$tag" 16
+	append="$(base_append "$cpus" "$smt") ch.scenario=kexec-jump ch.cycles=$cycles"
+	append="$append ch.expect=$(expected_online "$cpus" "$smt") ch.payload=$(opt payload 16)"
+	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
+	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
+	wait_for "$log" "CH: DONE|CH: FAIL|Kernel panic" "$TIMEOUT"
+	rc=$?
+	qemu_stop
+	scan_bad "$log" || return 1
+	[ $rc = 2 ] && { fail "timed out (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
+	grep -q 'CH: PASS jump' "$log" || { fail "no return from the jump"; return 1; }
 	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
 	return 0
 }
@@ -626,6 +656,7 @@ for spec in "${scenarios[@]}"; do
 	boot) run_boot "$tag" "$CPUS" "$smt" ;;
 	sipi-nmi) run_sipi_nmi "$tag" "$CPUS" ;;
 	kselftest) run_kselftest "$tag" "$CPUS" "$smt" ;;
+	kexec-jump) run_kexec_jump "$tag" "$CPUS" "$cycles" "$smt" ;;
 	hibernate) run_hibernate "$tag" "$CPUS" "$cycles" "$smt" ;;
 	cross) run_cross "$tag" "$CPUS" "$cycles" "$smt" 0 ;;
 	nmi) run_cross "$tag" "$CPUS" "$cycles" "$smt" "$nmi" ;;
@@ -635,6 +666,11 @@ for spec in "${scenarios[@]}"; do
 	*) fail "unknown scenario kind '$KIND' (see --list)" ;;
 	esac
 	res=$?
+	want=$(opt want "" | tr '~' ' ')
+	if [ $res = 0 ] && [ -n "$want" ] && ! grep -qF -- "$want" "$out/$tag.log"; then
+		fail "the kernel log lacks: $want"
+		res=1
+	fi
 	[ "$WALL" = NA ] && WALL=$(echo "$(date +%s.%N) - $t_start" | bc)
 	[ -f "$out/.pending" ] &&
 		awk -F, -v OFS=, -v w="$WALL" -v r="$([ $res = 0 ] && echo pass || echo fail)" \
