@@ -691,7 +691,6 @@ void cpu_handoff_returned(void)
 	inherit_offline_cpus();
 }
 
-
 /* ------------------------------------------------------------------ */
 
 static int state_show(struct seq_file *m, void *v)

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench: restore-kernel CPU handoff cost, patched vs unpatched 6.12,
-# in the same run.  Not a pass/fail test.
-#   CPU_LIST="4 16 64"  vCPU counts      REPS=3  restores per count
-# Each count and kernel is one "cross" scenario: the kernel makes an image
-# once and restores it REPS times, each restore in a fresh QEMU run.
+# make bench: CPU handoff cost, patched vs unpatched 6.12, in the same run.
+# Not a pass/fail test.
+#   CPU_LIST="4 16 64"  vCPU counts      REPS=3  repetitions per count
+#   BENCH="restore kexec"  what to measure
+# restore: one "cross" scenario per count and kernel: the kernel makes an
+# image once and restores it REPS times, each in a fresh QEMU run.
+# kexec: one chain of REPS kexecs per count and kernel.
 # Writes build/bench/{metrics.csv,bench.md}.
 . "$(dirname "$0")/lib.sh"
 
@@ -14,10 +16,16 @@ REPS=${REPS:-3}
 OUT=${OUT:-$BUILD/bench}
 rm -rf "$OUT"
 mkdir -p "$OUT"
+BENCH=${BENCH:-restore kexec}
 specs=()
-for n in $CPU_LIST; do
-	for k in base patched; do
-		specs+=("cross:image=$k:restore=$k:cpus=$n:cycles=$REPS:name=$k-$n")
+for b in $BENCH; do
+	for n in $CPU_LIST; do
+		for k in base patched; do
+			case $b in
+			restore) specs+=("cross:image=$k:restore=$k:cpus=$n:cycles=$REPS:name=restore-$k-$n") ;;
+			kexec) specs+=("kexec:kernels=$k:cpus=$n:cycles=$REPS:name=kexec-$k-$n") ;;
+			esac
+		done
 	done
 done
 mem=$((768 + 0))

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Markdown benchmark table from a runner metrics.csv: per vCPU count and
-# restore kernel, min / median / max of the restore kernel's CPU stop time,
-# image-loaded-to-resumed time and resumed-to-user-space time, and the
-# speedup of the patched kernel over 6.12 (ratio of medians).
+# Markdown benchmark tables from a runner metrics.csv: per vCPU count and
+# kernel, min / median / max of the restore kernel's CPU stop time,
+# image-loaded-to-resumed and resumed-to-user-space times; and of the time
+# from reboot(KEXEC) to the next kernel's first line and user space; with
+# the speedup of the patched kernel over 6.12 (ratio of medians).
 csv=${1:?usage: benchtable.sh METRICS.CSV}
 awk -F, '
 function sortn(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t } }
@@ -16,7 +17,16 @@ function stat(s, fmt,   a, n) {
 function med(a, n) { return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
 function median(s,   a, n) { n = split(s, a, " "); if (!n) return ""; sortn(a, n); return med(a, n) }
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-$col["result"] == "pass" || $col["result"] == "fail" {
+$col["kind"] == "kexec" && ($col["result"] == "pass" || $col["result"] == "fail") {
+	k = $col["restore"]; c = $col["cpus"] + 0
+	key = c SUBSEP k
+	if (!(key in kseen)) { kseen[key] = 1; kcpus[c] = 1; kkern[k] = 1 }
+	v = $col["kexec_to_boot_s"]; if (v != "NA") kboot[key] = kboot[key] " " v
+	v = $col["resumed_to_user_s"]; if (v != "NA") kuser[key] = kuser[key] " " v
+	kn[key]++
+	next
+}
+$col["kind"] == "cross" && ($col["result"] == "pass" || $col["result"] == "fail") {
 	k = $col["restore"]; c = $col["cpus"] + 0
 	key = c SUBSEP k
 	if (!(key in seen)) { seen[key] = 1; cpus[c] = 1; kern[k] = 1 }
@@ -41,6 +51,25 @@ END {
 			}
 			printf "| %d | %s | %d | %s | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k), n[key],
 				stat(stop[key], "%.2f"), stat(load[key], "%.3f"), stat(user[key], "%.3f"), sp
+		}
+	}
+	nc = 0; for (c in kcpus) klist[++nc] = c + 0; sortn(klist, nc)
+	if (!nc) exit
+	print ""
+	print "| vCPUs | kernel | kexecs | reboot(KEXEC) -> next kernel first line, s (min / median / max) | -> next kernel user space, s | speedup vs 6.12 (medians, to user space) |"
+	print "|---|---|---|---|---|---|"
+	for (i = 1; i <= nc; i++) {
+		c = klist[i]
+		for (k in kkern) {
+			key = c SUBSEP k
+			if (!(key in kseen)) continue
+			sp = "-"
+			if (k != "base" && ((c SUBSEP "base") in kseen)) {
+				b = median(kuser[c SUBSEP "base"]); p = median(kuser[key])
+				if (b != "" && p != "" && p > 0) sp = sprintf("%.2fx", b / p)
+			}
+			printf "| %d | %s | %d | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k), kn[key],
+				stat(kboot[key], "%.3f"), stat(kuser[key], "%.3f"), sp
 		}
 	}
 }' "$csv"

@@ -25,20 +25,17 @@
 
 /*
  * Called by relocate_kernel with a stack whose second word is the re-entry
- * point it will use next time: keep it pointing here.
+ * point it will use next time: keep it pointing here, and return.
  */
-asm(".pushsection .rodata\n"
-    "jump_image:\n"
-    "	leaq jump_image(%rip), %r11\n"
-    "	movq %r11, 8(%rsp)\n"
-    "	ret\n"
-    "jump_image_end:\n"
-    ".popsection\n");
-extern const char jump_image[], jump_image_end[];
+static const unsigned char jump_image[] = {
+	0x4c, 0x8d, 0x1d, 0xf9, 0xff, 0xff, 0xff,	/* lea -7(%rip), %r11 */
+	0x4c, 0x89, 0x5c, 0x24, 0x08,			/* mov %r11, 8(%rsp) */
+	0xc3,						/* ret */
+};
 
 int main(int argc, char **argv)
 {
-	static char page[4096] __attribute__((aligned(4096)));
+	static char page[4096];
 	struct kexec_segment seg = {
 		.buf	= page,
 		.bufsz	= sizeof(page),
@@ -47,7 +44,7 @@ int main(int argc, char **argv)
 	};
 	int i, n = argc > 1 ? atoi(argv[1]) : 1;
 
-	memcpy(page, jump_image, jump_image_end - jump_image);
+	memcpy(page, jump_image, sizeof(jump_image));
 	if (syscall(SYS_kexec_load, JUMP_DEST, 1UL, &seg,
 		    (unsigned long)(KEXEC_PRESERVE_CONTEXT | KEXEC_ARCH_DEFAULT))) {
 		fprintf(stderr, "kexec_jump: kexec_load: %s\n", strerror(errno));
