@@ -133,6 +133,17 @@ static void stats_check(void)
 	}
 }
 
+/* A handoff starts parking: clear the last one's counts, return the time. */
+static u64 stats_begin_park(void)
+{
+	stats_check();
+	stats.held = 0;
+	stats.offline = 0;
+	stats.skipped = 0;
+	stats.failed = 0;
+	return local_clock();
+}
+
 static void set_state(unsigned int cpu, enum cpu_handoff_state state)
 {
 	WRITE_ONCE(per_cpu(handoff_state, cpu), state);
@@ -419,12 +430,7 @@ int cpu_handoff_commit(void)
 		return -EBUSY;
 	}
 
-	stats_check();
-	t0 = local_clock();
-	stats.held = 0;
-	stats.offline = 0;
-	stats.skipped = 0;
-	stats.failed = 0;
+	t0 = stats_begin_park();
 	for_each_cpu(cpu, &held_mask) {
 		if (cpu_handoff_park_cpu(cpu))
 			stats.failed++;
@@ -488,12 +494,7 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 	if (!cpu_handoff_active())
 		return -EOPNOTSUPP;
 
-	stats_check();
-	t0 = local_clock();
-	stats.held = 0;
-	stats.offline = 0;
-	stats.skipped = 0;
-	stats.failed = 0;
+	t0 = stats_begin_park();
 	stats.hold_ns = 0;
 	for_each_present_cpu(cpu) {
 		if (cpu == self)

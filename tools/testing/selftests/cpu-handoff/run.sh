@@ -142,10 +142,12 @@ qemu_start() {
 	[ "$cores" -ge 1 ] || { cores=1; threads=1; }
 	QRUN=$((${QRUN:-0} + 1))
 	# Unix socket paths are limited to 108 bytes: keep it short.
-	MONSOCK=${TMPDIR:-/tmp}/cpu-handoff-mon.$$.$QRUN
+	MONSOCK=${TMPDIR:-/tmp}/cpu-handoff-mon.$$.$QRUN.sock
 	rm -f "$MONSOCK"
+	# QEMU's exit status goes to $log.exit.N: a crash of the emulator
+	# (a signal other than our SIGTERM) is told apart from the guest's.
 	# shellcheck disable=SC2086
-	( exec "$QEMU" -nodefaults -no-user-config -display none \
+	( ( "$QEMU" -nodefaults -no-user-config -display none \
 		$ACCEL_ARGS -cpu max,vendor=GenuineIntel \
 		-smp "$cpus",sockets=1,cores="$cores",threads="$threads" -m "$mem" \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
@@ -153,8 +155,23 @@ qemu_start() {
 		-drive file="$data",if=virtio,format=raw,readonly=on \
 		-serial stdio -monitor unix:"$MONSOCK",server=on,wait=off \
 		-d cpu_reset -D "$log.qemu.$QRUN" \
-		"$@" </dev/null 2>&1 | stamp >>"$log" ) &
+		"$@" </dev/null; echo $? >"$log.exit.$QRUN" ) 2>&1 | stamp >>"$log" ) &
 	QPID=$!
+}
+
+# Did QEMU itself crash during this scenario (not the guest)?  Prints the
+# signal.  129..159 are signals; 143 is the SIGTERM qemu_stop sends.
+qemu_crashed() {
+	local f st
+	for f in "$1".exit.*; do
+		[ -f "$f" ] || continue
+		st=$(cat "$f")
+		if [ "$st" -gt 128 ] && [ "$st" -lt 160 ] && [ "$st" != 143 ]; then
+			echo "signal $((st - 128))"
+			return 0
+		fi
+	done
+	return 1
 }
 
 # Send a monitor command (used by experiments and fault injection).
@@ -652,6 +669,8 @@ for spec in "${scenarios[@]}"; do
 	RESULT_NOTE=""
 	WALL=NA
 	t_start=$(date +%s.%N)
+	for attempt in 1 2; do
+	RESULT_NOTE=""
 	case $KIND in
 	boot) run_boot "$tag" "$CPUS" "$smt" ;;
 	sipi-nmi) run_sipi_nmi "$tag" "$CPUS" ;;
@@ -666,6 +685,17 @@ for spec in "${scenarios[@]}"; do
 	*) fail "unknown scenario kind '$KIND' (see --list)" ;;
 	esac
 	res=$?
+	# QEMU 7.2's TCG occasionally crashes (seen: a general protection fault
+	# in qemu-system-x86_64 with 16 vCPUs).  That says nothing about the
+	# kernel: say so, and run the scenario once more.
+	crash=$(qemu_crashed "$out/$tag.log") || break
+	[ $res = 0 ] && break
+	echo "#   QEMU crashed ($crash) during this scenario, not the guest; running it again"
+	mkdir -p "$out/qemu-crashed-$tag"
+	mv "$out/$tag".log* "$out/qemu-crashed-$tag/"
+	rm -f "$out/.pending"
+	[ "$attempt" = 2 ] && RESULT_NOTE="QEMU crashed ($crash) twice: $RESULT_NOTE"
+	done
 	want=$(opt want "" | tr '~' ' ')
 	if [ $res = 0 ] && [ -n "$want" ] && ! grep -qF -- "$want" "$out/$tag.log"; then
 		fail "the kernel log lacks: $want"
