@@ -10,8 +10,8 @@
 #   make kernel     build the patched kernel; make baseline: the unpatched one
 #   make guest      build the initramfs and the static guest helpers
 #   make measure    baseline numbers at 4 and 16 vCPUs -> build/measure/
-#   make bench      restore-kernel CPU stop time, patched vs 6.12, at
-#                   CPU_LIST="4 16 64" vCPUs, REPS=3 -> build/bench/
+#   make bench      handoff cost, patched vs 6.12 in one run: restore and
+#                   kexec, CPU_LIST="4 16 64" vCPUs, REPS=3 -> build/bench/
 #   make clean      drop build outputs, keep the unpacked base
 #
 # Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto.
@@ -35,7 +35,7 @@ RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INI
 all: kernels guest
 
 help:
-	@sed -n '3,19p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh

@@ -33,6 +33,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpu_handoff.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpu_smt.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
@@ -533,6 +534,7 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 static void repark_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(repark_work, repark_fn);
 static unsigned int repark_tries;
+static struct cpumask inherited_mask;
 
 /**
  * cpu_handoff_wake_cpu() - take one inherited CPU back and re-park it
@@ -557,67 +559,73 @@ noinline int cpu_handoff_wake_cpu(unsigned int cpu)
 	return device_offline(dev);
 }
 
+static bool smt_off(void)
+{
+#ifdef CONFIG_HOTPLUG_SMT
+	return cpu_smt_control == CPU_SMT_DISABLED || cpu_smt_control == CPU_SMT_FORCE_DISABLED;
+#else
+	return false;
+#endif
+}
+
+/*
+ * An inherited CPU stops being one when this kernel brings it up: the
+ * INIT-SIPI-SIPI of the bringup reset it, wherever it was.
+ */
+static int handoff_cpu_online(unsigned int cpu)
+{
+	if (get_state(cpu) == CPU_HANDOFF_INHERITED)
+		set_state(cpu, CPU_HANDOFF_NONE);
+	return 0;
+}
+
 static void repark_fn(struct work_struct *work)
 {
-	unsigned int cpu, flags, done = 0, failed = 0;
-	bool busy = false;
+	unsigned int cpu, flags, done = 0, failed = 0, pending = 0;
 	u64 t0 = ktime_get_ns();
+	bool siblings = false;
+	int ret;
 
 	/* Runs once the hibernation transaction is over and hotplug works. */
 	flags = lock_system_sleep();
 	lock_device_hotplug();
 
-#ifdef CONFIG_HOTPLUG_SMT
-	/* Siblings cannot be onlined one by one while SMT is off. */
-	if (cpu_smt_control == CPU_SMT_DISABLED || cpu_smt_control == CPU_SMT_FORCE_DISABLED) {
-		enum cpuhp_smt_control old = cpu_smt_control;
-		bool any = false;
-
-		for_each_present_cpu(cpu)
-			if (get_state(cpu) == CPU_HANDOFF_INHERITED && !cpu_online(cpu) &&
-			    !topology_is_primary_thread(cpu))
-				any = true;
-		if (any) {
-			int ret = cpuhp_smt_enable();
-
-			if (!ret)
-				ret = cpuhp_smt_disable(old);
-			if (ret == -EBUSY)
-				busy = true;
-			else if (ret)
-				pr_err("re-parking SMT siblings failed: %d\n", ret);
-		}
-		for_each_present_cpu(cpu) {
-			if (get_state(cpu) == CPU_HANDOFF_INHERITED && !busy &&
-			    !topology_is_primary_thread(cpu)) {
-				set_state(cpu, CPU_HANDOFF_NONE);
-				done++;
-			}
-		}
-	}
-#endif
-	for_each_present_cpu(cpu) {
-		int ret;
-
-		if (busy || get_state(cpu) != CPU_HANDOFF_INHERITED)
+	for_each_cpu(cpu, &inherited_mask) {
+		if (get_state(cpu) != CPU_HANDOFF_INHERITED)
 			continue;
-		if (cpu_online(cpu)) {
-			/* Someone brought it up meanwhile: it was reset then. */
-			set_state(cpu, CPU_HANDOFF_NONE);
+		/* Siblings cannot be onlined one by one while SMT is off. */
+		if (smt_off() && !topology_is_primary_thread(cpu)) {
+			siblings = true;
 			continue;
 		}
 		ret = cpu_handoff_wake_cpu(cpu);
-		if (ret == -EBUSY) {
-			busy = true;
-			break;
-		}
-		if (ret) {
+		if (ret && ret != -EBUSY) {
 			pr_err("re-parking CPU %u failed: %d\n", cpu, ret);
+			set_state(cpu, CPU_HANDOFF_NONE);
 			failed++;
-		} else {
-			done++;
 		}
-		set_state(cpu, CPU_HANDOFF_NONE);
+	}
+#ifdef CONFIG_HOTPLUG_SMT
+	if (siblings) {
+		enum cpuhp_smt_control old = cpu_smt_control;
+
+		/* Onlines siblings of online cores only: retried until they are. */
+		ret = cpuhp_smt_enable();
+		if (!ret)
+			ret = cpuhp_smt_disable(old);
+		if (ret && ret != -EBUSY)
+			pr_err("re-parking SMT siblings failed: %d\n", ret);
+	}
+#endif
+	/* Done: brought up (so reset) and offline again in our play_dead(). */
+	for_each_cpu(cpu, &inherited_mask) {
+		if (get_state(cpu) == CPU_HANDOFF_INHERITED) {
+			pending++;
+		} else {
+			if (!cpu_online(cpu))
+				done++;
+			cpumask_clear_cpu(cpu, &inherited_mask);
+		}
 	}
 
 	unlock_device_hotplug();
@@ -626,12 +634,13 @@ static void repark_fn(struct work_struct *work)
 	stats_check();
 	stats.reparked += done;
 	stats.repark_ns += ktime_get_ns() - t0;
-	if (busy && ++repark_tries < 50) {
+	/* Hotplug still disabled (a kexec jump's CPUs not thawed yet)? Again. */
+	if (pending && ++repark_tries < 50) {
 		schedule_delayed_work(&repark_work, msecs_to_jiffies(100));
 		return;
 	}
-	pr_info("re-parked %u inherited CPUs in this kernel's play_dead(), %u failed, in %llu us\n",
-		stats.reparked, failed, div_u64(stats.repark_ns, NSEC_PER_USEC));
+	pr_info("re-parked %u inherited CPUs in this kernel's play_dead(), %u failed, %u left, in %llu us\n",
+		stats.reparked, failed, pending, div_u64(stats.repark_ns, NSEC_PER_USEC));
 }
 
 static void inherit_offline_cpus(void)
@@ -642,6 +651,7 @@ static void inherit_offline_cpus(void)
 		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
 			continue;
 		set_state(cpu, CPU_HANDOFF_INHERITED);
+		cpumask_set_cpu(cpu, &inherited_mask);
 		n++;
 	}
 	stats_check();
@@ -740,13 +750,15 @@ static int stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
-static int __init cpu_handoff_debugfs_init(void)
+static int __init cpu_handoff_late_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("cpu_handoff", NULL);
 
 	debugfs_create_file("method", 0444, dir, NULL, &method_fops);
 	debugfs_create_file("state", 0444, dir, NULL, &state_fops);
 	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
-	return 0;
+
+	return cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "cpu_handoff:online",
+					 handoff_cpu_online, NULL) < 0;
 }
-late_initcall(cpu_handoff_debugfs_init);
+late_initcall(cpu_handoff_late_init);

@@ -36,8 +36,9 @@ $col["kind"] == "cross" && ($col["result"] == "pass" || $col["result"] == "fail"
 	n[key]++
 }
 END {
-	print "| vCPUs | restore kernel | runs | restore-kernel CPU stop, ms (min / median / max) | image loaded -> image kernel running, s | image kernel running -> user space, s | CPU stop speedup vs 6.12 |"
-	print "|---|---|---|---|---|---|---|"
+	nc = 0; for (c in cpus) nc++
+	if (nc) print "| vCPUs | restore kernel | runs | restore-kernel CPU stop, ms (min / median / max) | image loaded -> image kernel running, s | image kernel running -> user space, s | CPU stop speedup vs 6.12 |"
+	if (nc) print "|---|---|---|---|---|---|---|"
 	nc = 0; for (c in cpus) list[++nc] = c + 0; sortn(list, nc)
 	for (i = 1; i <= nc; i++) {
 		c = list[i]

@@ -189,6 +189,16 @@ do_kexec_jump() {
 	say "RETURNED online=$after"
 	[ "$after" = "$before" ] || { say "FAIL cpus before=$before after=$after"; finish fail; }
 	out=$(payload check 4242 "$payload_mib" /tmp/payload) || { say "FAIL $out"; finish fail; }
+	# A kernel that parks for the jump must re-park every offline CPU it
+	# parked: the re-park count shows it did.
+	stats=/sys/kernel/debug/cpu_handoff/stats
+	if [ -r $stats ] && ! grep -q '^off' /sys/kernel/debug/cpu_handoff/method; then
+		want=$(($(count_cpus "$(cat /sys/devices/system/cpu/present)") - $(count_cpus "$after")))
+		got=$(awk '$1 == "reparked" { print $2 }' $stats)
+		[ "$got" = "$want" ] ||
+			{ say "FAIL re-parked $got offline CPUs after the jump, want $want"; finish fail; }
+		say "REPARKED $got"
+	fi
 	say "PASS jump"
 	finish ok
 }

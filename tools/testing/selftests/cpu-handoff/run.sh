@@ -330,12 +330,15 @@ scan_bad() {
 	local line
 	line=$(grep -m1 -E -- "$BAD" "$1")
 	[ -z "$line" ] || { fail "guest: ${line#* }"; return 1; }
-	# A guest reboot may end in a deliberate triple fault (the last
-	# method x86 Linux tries), so only faults beyond those count.
+	# A guest reboot can end in deliberate triple faults (x86 Linux tries
+	# reset methods in a loop, the last being a triple fault, and TCG may
+	# run a few rounds before the reset lands), so where the guest
+	# rebooted on purpose (hibernate's disk=reboot) the faults say
+	# nothing; an unplanned reset shows there as an unexpected fresh boot.
 	local tf rs
 	tf=$(cat "$1".qemu* 2>/dev/null | grep -c 'Triple fault')
 	rs=$(grep -c 'reboot: machine restart' "$1")
-	if [ "$tf" -gt "$rs" ]; then
+	if [ "$rs" = 0 ] && [ "$tf" -gt 0 ]; then
 		line=$(grep -E '^[0-9.]+ ' "$1" | tail -n 1)
 		fail "QEMU: triple fault, the machine reset; last console line: ${line#* }"
 		return 1
