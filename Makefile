@@ -5,6 +5,7 @@
 #   make run        the main job: build, boot in QEMU, hibernate+resume with
 #                   nosmt, kexec, and print what the CPUs did
 #   make check      every test (runner scenarios, self-tests of the runner)
+#   make check-kexec-jump  kexec jumps, REPS=8 times each (flaky in 6.12)
 #   make deps       install Debian packages (as root)
 #   make tree       assemble build/linux (series) and build/linux-base (6.12)
 #   make kernel     build the patched kernel; make baseline: the unpatched one
@@ -30,12 +31,12 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all deps tree kernel baseline kernels guest run check measure bench clean distclean help
+.PHONY: all deps tree kernel baseline kernels guest run check check-kexec-jump measure bench clean distclean help
 
 all: kernels guest
 
 help:
-	@sed -n '3,18p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
@@ -70,6 +71,10 @@ run: kernel guest
 
 check: kernels guest
 	@$(REPO)/mk/check.sh
+
+# Kexec jumps, repeated (REPS=8): 6.12's own kexec jump is flaky under TCG.
+check-kexec-jump: kernels guest
+	@OUT=$(BUILD)/check-kexec-jump $(REPO)/mk/check.sh kexec-jump
 
 measure: kernels guest
 	@$(REPO)/mk/measure.sh

@@ -685,6 +685,20 @@ bool cpu_handoff_resumed(void)
 }
 
 /**
+ * cpu_handoff_prepare() - a handoff is about to start
+ *
+ * Finishes re-parking the CPUs inherited from the last handoff first, so
+ * that two handoffs never share a set of inherited CPUs (a kexec jump can
+ * follow the last one's return at once).
+ *
+ * Context: process context, may sleep.
+ */
+void cpu_handoff_prepare(void)
+{
+	flush_delayed_work(&repark_work);
+}
+
+/**
  * cpu_handoff_returned() - back from a kexec jump
  *
  * The CPUs cpu_handoff_park_stopped() parked for the jump are in

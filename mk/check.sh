@@ -16,6 +16,25 @@ RUN=("$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel"
 rm -rf "$OUT" "$OUT.tap"
 mkdir -p "$OUT"
 
+# make check-kexec-jump: kexec jumps alone, REPS times each.  Not part of
+# make check: 6.12's own kexec jump fails now and then under QEMU/TCG (a
+# triple fault or a hang in the jump, with or without the series), so a
+# single run cannot be a pass/fail test.  Compare the counts instead.
+if [ "${1:-}" = kexec-jump ]; then
+	specs=()
+	for i in $(seq 1 "${REPS:-8}"); do
+		specs+=("kexec-jump:k=patched:cpus=$CPUS:cycles=1:want=cpu_handoff:~kexec-jump:~parked~3~CPUs:name=kexec-jump-patched-$i"
+			"kexec-jump:k=patched:cpus=$CPUS:cycles=1:offline=2:smttoggle=1:name=kexec-jump-patched-offline-smt-$i"
+			"kexec-jump:k=base:cpus=$CPUS:cycles=1:name=kexec-jump-6.12-$i")
+	done
+	# A jump that hangs does so for good: do not wait the default 5 min.
+	"${RUN[@]}" --timeout 30 --out "$OUT" "${specs[@]}" | tee "$OUT.tap"
+	awk '/^(ok|not ok) / { k = $0; sub(/^(ok|not ok) [0-9]+ - /, "", k); sub(/-[0-9]+$/, "", k)
+			       t[k]++; if ($1 == "ok") p[k]++ }
+	     END { for (k in t) printf "# %s: %d of %d passed\n", k, p[k], t[k] }' "$OUT.tap"
+	exit 0
+fi
+
 # 1. Does this QEMU block NMI in wait-for-SIPI, as the SDM says?
 "${RUN[@]}" --out "$OUT/experiment" "sipi-nmi:k=base:cpus=$CPUS:name=experiment-nmi-in-wait-for-sipi" |
 	tee -a "$OUT.tap"
@@ -67,9 +86,6 @@ set -- \
 	"kexec:kernels=patched:$c:cycles=2:offline=2:name=kexec-patched-after-offlining-by-hand" \
 	"kexec:kernels=patched:$c:cycles=2:smttoggle=1:name=kexec-patched-after-smt-toggle" \
 	"kexec:kernels=patched:$c:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~init,~2~never~booted~left~alone:name=kexec-patched-from-maxcpus-2" \
-	"kexec-jump:k=patched:$c:cycles=3:want=cpu_handoff:~kexec-jump:~parked~3~CPUs:name=kexec-jump-patched" \
-	"kexec-jump:k=patched:$c:cycles=1:offline=2:smttoggle=1:name=kexec-jump-patched-after-offline-and-smt-toggle" \
-	"kexec-jump:k=base:$c:cycles=3:name=kexec-jump-6.12" \
 	"nmi:image=patched:restore=base:$c:cycles=1:$(nmi_expect base restore):name=nmi-patched-restored-by-6.12" \
 	"nmi:image=base:restore=patched:$c:cycles=1:$(nmi_expect patched restore):name=nmi-6.12-restored-by-patched" \
 	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-6.12-to-patched" \

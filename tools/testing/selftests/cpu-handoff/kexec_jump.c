@@ -20,8 +20,11 @@
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 
-/* Physical address of the image: ordinary RAM, swapped back on return. */
-#define JUMP_DEST	0x1000000UL
+/*
+ * Physical address of the image: ordinary RAM below where the kernel is
+ * loaded without KASLR (16 MiB); its contents are swapped back on return.
+ */
+#define JUMP_DEST	0x800000UL
 
 /*
  * Called by relocate_kernel with a stack whose second word is the re-entry

@@ -367,6 +367,26 @@ expected_online() {
 	if [ "$smt" = off ] && [ "$cpus" -ge 2 ]; then echo $((cpus / 2)); else echo "$cpus"; fi
 }
 
+# one_run LOG KERNEL APPEND CPUS [QEMU ARGS...]: one QEMU run until the
+# guest says DONE or FAIL, then what every scenario checks: no kernel
+# trouble and no timeout.  Returns 1 (with RESULT_NOTE) if either.
+one_run() {
+	local log=$1 kernel=$2 append=$3 cpus=$4 rc
+	shift 4
+	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" "$@"
+	wait_for "$log" "CH: DONE|CH: FAIL|Kernel panic" "$TIMEOUT"
+	rc=$?
+	qemu_stop
+	scan_bad "$log" || return 1
+	[ $rc = 2 ] && { fail "timed out (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
+	return 0
+}
+
+# guest_done LOG: the guest finished its script successfully.
+guest_done() {
+	grep -q 'CH: DONE ok' "$1" || { fail "guest did not finish"; return 1; }
+}
+
 # One scenario; returns 0 pass, 1 fail.  Sets RESULT_NOTE.
 run_hibernate() {
 	local tag=$1 cpus=$2 cycles=$3 smt=$4 k kernel log append t0 rc c m
@@ -486,7 +506,7 @@ run_cross() {
 }
 
 run_kexec() {
-	local tag=$1 cpus=$2 cycles=$3 smt=$4 nmi=$5 list first kernel log append t0 rc s
+	local tag=$1 cpus=$2 cycles=$3 smt=$4 nmi=$5 list first kernel log append rc s
 	list=$(opt kernels "$default_kernel")
 	first=${list%%,*}
 	kernel=$(kernel_of "$first") || return 1
@@ -499,21 +519,15 @@ run_kexec() {
 	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
 	[ -n "$(opt once "")" ] && append="$append $(opt once "" | tr ',' ' ') ch.once=$(opt once "")"
 	[ -n "$(opt expect0 "")" ] && append="$append ch.expect0=$(opt expect0 "")"
-	t0=$(date +%s.%N)
-	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
-	wait_for "$log" "CH: DONE|CH: FAIL|Kernel panic" "$TIMEOUT"
+	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot
 	rc=$?
-	qemu_stop
-	WALL=$(echo "$(date +%s.%N) - $t0" | bc)
-	# kexec_to_boot: host time from "CH: KEXEC" to the next kernel's first line.
 	# kexec_to_boot: host time from "CH: KEXEC" to the next kernel's first
 	# line; in the user-space column, to its "CH: BOOT".
 	awk '/CH: KEXEC step=/ { t = $1; s = $0; sub(/.*step=/, "", s); sub(/ .*/, "", s); b = 0; next }
 	     t && !b && /Linux version/ { b = $1 - t }
 	     t && b && /CH: BOOT/ { printf "%s %.3f %.3f\n", s + 1, b, $1 - t; t = 0 }' "$log" |
 		while read -r s d u; do metric "$s" "$list" "$list" "NA NA NA NA NA $u" "$d"; done
-	scan_bad "$log" || return 1
-	[ $rc = 2 ] && { fail "timed out (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
+	[ $rc = 0 ] || return 1
 	[ "$(grep -c 'CH: PASS step=' "$log")" = $((cycles + 1)) ] ||
 		{ fail "$(grep -c 'CH: PASS step=' "$log") of $((cycles + 1)) kernels in the chain passed"; return 1; }
 	grep -q 'CH: DONE ok' "$log" || { fail "chain did not finish"; return 1; }
@@ -525,69 +539,47 @@ run_kexec() {
 }
 
 run_boot() {
-	local tag=$1 cpus=$2 smt=$3 k kernel log append rc t0
-	k=$(opt k "$default_kernel")
-	kernel=$(kernel_of "$k") || return 1
+	local tag=$1 cpus=$2 smt=$3 kernel log append
+	kernel=$(kernel_of "$(opt k "$default_kernel")") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" 16
 	append="$(base_append "$cpus" "$smt") ch.scenario=boot ch.expect=$(expected_online "$cpus" "$smt")"
 	append="$append ch.break=$(opt break none)"
-	t0=$(date +%s.%N)
-	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
-	wait_for "$log" "CH: DONE|CH: FAIL|Kernel panic" "$TIMEOUT"
-	rc=$?
-	qemu_stop
-	WALL=$(echo "$(date +%s.%N) - $t0" | bc)
-	scan_bad "$log" || return 1
-	[ $rc = 2 ] && { fail "timed out"; return 1; }
-	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
-	return 0
+	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot || return 1
+	guest_done "$log"
 }
 
 # kselftest: run cpu_handoff_test in the guest, with swap for test_resume,
-# and relay its TAP.  want=TEXT: a line the kernel log must contain.
+# and relay its TAP.
 run_kselftest() {
-	local tag=$1 cpus=$2 smt=$3 k kernel log append rc want
-	k=$(opt k "$default_kernel")
-	kernel=$(kernel_of "$k") || return 1
+	local tag=$1 cpus=$2 smt=$3 kernel log append ret=0
+	kernel=$(kernel_of "$(opt k "$default_kernel")") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" $((mem + 256))
 	append="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=kselftest"
 	append="$append ch.expect=$(expected_online "$cpus" "$smt")"
-	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
-	wait_for "$log" "CH: DONE|Kernel panic" "$TIMEOUT"
-	rc=$?
-	qemu_stop
+	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot || ret=1
 	awk '/CH: KSELFTEST begin/ { on = 1; next } /CH: KSELFTEST end/ { on = 0 }
 	     on { sub(/^[0-9.]+ /, ""); if ($0 !~ /^\[ *[0-9.]+\]/) print "#     " $0 }' "$log"
-	scan_bad "$log" || return 1
-	[ $rc = 2 ] && { fail "timed out"; return 1; }
+	[ $ret = 0 ] || return 1
 	grep -q 'CH: KSELFTEST end rc=0' "$log" ||
 		{ fail "cpu_handoff_test failed: $(grep -m1 -E '^[0-9.]+ not ok' "$log" | cut -d' ' -f2-)"; return 1; }
-	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
-	return 0
+	guest_done "$log"
 }
 
 # kexec-jump: jump to a trivial image with KEXEC_PRESERVE_CONTEXT and back,
 # cycles times; the online CPUs and the payload must be as before.
 run_kexec_jump() {
-	local tag=$1 cpus=$2 cycles=$3 smt=$4 k kernel log append rc
-	k=$(opt k "$default_kernel")
-	kernel=$(kernel_of "$k") || return 1
+	local tag=$1 cpus=$2 cycles=$3 smt=$4 kernel log append
+	kernel=$(kernel_of "$(opt k "$default_kernel")") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" 16
 	append="$(base_append "$cpus" "$smt") ch.scenario=kexec-jump ch.cycles=$cycles"
 	append="$append ch.expect=$(expected_online "$cpus" "$smt") ch.payload=$(opt payload 16)"
 	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
-	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
-	wait_for "$log" "CH: DONE|CH: FAIL|Kernel panic" "$TIMEOUT"
-	rc=$?
-	qemu_stop
-	scan_bad "$log" || return 1
-	[ $rc = 2 ] && { fail "timed out (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
+	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot || return 1
 	grep -q 'CH: PASS jump' "$log" || { fail "no return from the jump"; return 1; }
-	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
-	return 0
+	guest_done "$log"
 }
 
 # sipi-nmi: put one AP in wait-for-SIPI with INIT, NMI it, and read its
