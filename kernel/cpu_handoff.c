@@ -255,28 +255,20 @@ static void hold_this_cpu(void *unused)
 	atomic_dec(&held_cpus);
 }
 
-static bool wait_for_count(atomic_t *count, unsigned int want)
+/* Wait, bounded, until @count has risen to @want (@up) or fallen to it. */
+static bool wait_for_count(atomic_t *count, int want, bool up)
 {
 	unsigned int us;
 
-	for (us = 0; us < HOLD_TIMEOUT_US; us += 10) {
-		if (atomic_read(count) >= want)
+	for (us = 0; ; us += 10) {
+		int v = atomic_read(count);
+
+		if (up ? v >= want : v <= want)
 			return true;
+		if (us >= HOLD_TIMEOUT_US)
+			return false;
 		udelay(10);
 	}
-	return atomic_read(count) >= want;
-}
-
-static bool wait_for_count_zero(void)
-{
-	unsigned int us;
-
-	for (us = 0; us < HOLD_TIMEOUT_US; us += 10) {
-		if (!atomic_read(&held_cpus))
-			return true;
-		udelay(10);
-	}
-	return false;
 }
 
 static void hold_undo(void)
@@ -284,7 +276,7 @@ static void hold_undo(void)
 	/* Held CPUs read the phase with smp_load_acquire(). */
 	smp_store_release(&hold_phase, HOLD_RELEASE);
 	/* Wait for them to leave: their IPI data must not be reused early. */
-	if (!wait_for_count_zero())
+	if (!wait_for_count(&held_cpus, 0, false))
 		pr_err("%s: %d CPUs did not leave the hold\n",
 		       reason_names[hold_reason], atomic_read(&held_cpus));
 	WRITE_ONCE(hold_phase, HOLD_IDLE);
@@ -351,7 +343,7 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	}
 	holding = true;
 	want = cpumask_weight(&held_mask);
-	if (!wait_for_count(&held_cpus, want)) {
+	if (!wait_for_count(&held_cpus, want, true)) {
 		pr_err("%s: only %d of %u CPUs could be held\n",
 		       reason_names[reason], atomic_read(&held_cpus), want);
 		hold_undo();
@@ -425,7 +417,7 @@ int cpu_handoff_commit(void)
 	want = cpumask_weight(&held_mask);
 	/* Held CPUs read the phase with smp_load_acquire(). */
 	smp_store_release(&hold_phase, HOLD_COMMIT);
-	if (!wait_for_count(&ready_cpus, want)) {
+	if (!wait_for_count(&ready_cpus, want, true)) {
 		pr_err("%s: only %d of %u held CPUs got ready to park; not parking\n",
 		       reason_names[hold_reason], atomic_read(&ready_cpus), want);
 		return -EBUSY;
