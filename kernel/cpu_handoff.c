@@ -11,6 +11,13 @@
  * wait-for-SIPI, where NMI, SMI and INIT are blocked), and the incoming
  * kernel wakes them with its ordinary CPU bringup.
  *
+ * There can be several backends; cpu_handoff= picks one by name, or "auto"
+ * takes the usable one of lowest rank that the architecture does not ask
+ * to avoid on this machine (on x86: INIT, else the fixed-address
+ * trampoline).  A backend that cannot serve one particular handoff (the
+ * handoff would overwrite its park loop) makes way for the next usable
+ * one, or, with none left, for the old behaviour, said in the log.
+ *
  * A handoff goes:
  *
  *   hold     online CPUs are told by IPI to spin with interrupts off in
@@ -62,6 +69,7 @@ enum hold_phase {
 	HOLD_IDLE,
 	HOLD_WAIT,
 	HOLD_COMMIT,
+	HOLD_PARK,
 	HOLD_RELEASE,
 };
 
@@ -71,7 +79,14 @@ enum handoff_mode {
 	MODE_BACKEND,
 };
 
+#define MAX_BACKENDS	4
+
+static const struct cpu_handoff_backend *backends[MAX_BACKENDS];
+static unsigned int nr_backends;
+static bool policy_done;
+/* The chosen method, NULL for the old behaviour, and why. */
 static const struct cpu_handoff_backend *backend;
+static char policy_why[160];
 static enum handoff_mode mode = MODE_AUTO;
 static char mode_arg[16] __initdata;
 
@@ -79,6 +94,8 @@ static DEFINE_PER_CPU(enum cpu_handoff_state, handoff_state);
 static DEFINE_PER_CPU(call_single_data_t, hold_csd);
 
 static int hold_phase = HOLD_IDLE;
+/* The backend this handoff parks with: NULL halts held CPUs, as before. */
+static const struct cpu_handoff_backend *hold_backend;
 static atomic_t held_cpus;
 static atomic_t ready_cpus;
 static struct cpumask held_mask;
@@ -86,7 +103,6 @@ static struct cpumask saved_allowed;
 static enum cpu_handoff_reason hold_reason;
 static bool holding;
 static u64 hold_start_ns;
-static unsigned int jump_parked;
 
 static const char * const reason_names[] = {
 	[CPU_HANDOFF_RESTORE]	 = "restore",
@@ -166,61 +182,185 @@ early_param("cpu_handoff", cpu_handoff_setup);
  * cpu_handoff_register_backend() - make a parking method available
  * @b: the backend; must stay valid for the kernel's lifetime
  *
- * Called by architecture code at boot.  Only one backend can be
- * registered.
+ * Called by architecture code from an early_initcall: the method is
+ * chosen at this file's early_initcall, which runs after those of arch/
+ * (linked first), and before secondary CPUs come up.
  *
- * Return: 0, or -EBUSY if a backend is already registered.
+ * Return: 0, -ENOSPC if there are too many backends, or -EBUSY if the
+ * method has already been chosen.
  */
 int cpu_handoff_register_backend(const struct cpu_handoff_backend *b)
 {
-	if (backend)
+	if (WARN_ON_ONCE(policy_done))
 		return -EBUSY;
-	backend = b;
+	if (nr_backends == MAX_BACKENDS)
+		return -ENOSPC;
+	backends[nr_backends++] = b;
 	return 0;
 }
 
-/* Resolve cpu_handoff= once backends have had a chance to register. */
-static int __init cpu_handoff_mode_init(void)
+static const struct cpu_handoff_backend *find_backend(const char *name)
 {
+	unsigned int i;
+
+	for (i = 0; i < nr_backends; i++)
+		if (!strcmp(backends[i]->name, name))
+			return backends[i];
+	return NULL;
+}
+
+static const char *backend_unusable(const struct cpu_handoff_backend *b)
+{
+	return b->unusable ? b->unusable() : NULL;
+}
+
+/* cpu_handoff=auto: the usable, not avoided backend of lowest rank. */
+static const struct cpu_handoff_backend *pick_auto(void)
+{
+	const struct cpu_handoff_backend *best = NULL;
+	unsigned int i, rank;
+	size_t n = strlen(policy_why);
+
+	for (rank = 0; rank < 16 && !best; rank++) {
+		for (i = 0; i < nr_backends; i++) {
+			const struct cpu_handoff_backend *b = backends[i];
+			const char *why, *what = "unusable";
+
+			if (b->rank != rank)
+				continue;
+			why = backend_unusable(b);
+			if (!why && b->avoid) {
+				why = b->avoid();
+				what = "avoided";
+			}
+			if (!why) {
+				best = b;
+				break;
+			}
+			n += scnprintf(policy_why + n, sizeof(policy_why) - n, "; %s %s: %s",
+				       b->name, what, why);
+		}
+	}
+	return best;
+}
+
+/* Resolve cpu_handoff= once the backends have registered, before SMP bringup. */
+static int __init cpu_handoff_policy_init(void)
+{
+	const struct cpu_handoff_backend *b = NULL;
+	char names[64] = "";
+	unsigned int i;
+	size_t n = 0;
 	const char *why;
+
+	policy_done = true;
+	for (i = 0; i < nr_backends; i++)
+		n += scnprintf(names + n, sizeof(names) - n, ", %s", backends[i]->name);
 
 	if (!mode_arg[0] || !strcmp(mode_arg, "auto")) {
 		mode = MODE_AUTO;
 	} else if (!strcmp(mode_arg, "off")) {
 		mode = MODE_OFF;
-	} else if (backend && !strcmp(mode_arg, backend->name)) {
+	} else if ((b = find_backend(mode_arg))) {
 		mode = MODE_BACKEND;
 	} else {
-		pr_warn("unknown cpu_handoff=%s; accepted: auto, off%s%s; using auto\n",
-			mode_arg, backend ? ", " : "", backend ? backend->name : "");
+		pr_warn("unknown cpu_handoff=%s; accepted: auto, off%s; using auto\n",
+			mode_arg, names);
 		mode = MODE_AUTO;
 	}
 
-	why = backend && backend->unusable ? backend->unusable() : NULL;
-	if (mode == MODE_OFF)
-		pr_info("off: CPUs are parked as without this option\n");
-	else if (!backend)
-		pr_info("no parking method on this machine: CPUs are parked as without this option\n");
-	else if (why)
-		pr_info("%s cannot be used here (%s): CPUs are parked as without this option\n",
-			backend->name, why);
-	else
-		pr_info("handoffs park CPUs with %s\n", backend->name);
+	if (mode == MODE_BACKEND) {
+		why = backend_unusable(b);
+		if (why) {
+			pr_warn("cpu_handoff=%s cannot be used here (%s); using auto\n",
+				b->name, why);
+			scnprintf(policy_why, sizeof(policy_why), "auto; cpu_handoff=%s unusable: %s",
+				  b->name, why);
+			mode = MODE_AUTO;
+		} else {
+			backend = b;
+			scnprintf(policy_why, sizeof(policy_why), "cpu_handoff=%s", b->name);
+		}
+	} else if (mode == MODE_OFF) {
+		strscpy(policy_why, "cpu_handoff=off", sizeof(policy_why));
+	} else {
+		strscpy(policy_why, "auto", sizeof(policy_why));
+	}
+	if (mode == MODE_AUTO)
+		backend = pick_auto();
+
+	if (!backend) {
+		pr_info("CPUs are parked as without this option (%s)\n", policy_why);
+		return 0;
+	}
+	pr_info("handoffs park CPUs with %s (%s)\n", backend->name, policy_why);
+	if (backend->select)
+		backend->select();
 	return 0;
 }
-core_initcall(cpu_handoff_mode_init);
+early_initcall(cpu_handoff_policy_init);
+
+/**
+ * cpu_handoff_chosen() - the method handoffs park CPUs with
+ *
+ * Return: the backend chosen at boot, or NULL if CPUs are parked as
+ * without this option.
+ */
+const struct cpu_handoff_backend *cpu_handoff_chosen(void)
+{
+	return backend;
+}
 
 /**
  * cpu_handoff_active() - will a handoff park CPUs with a backend?
  *
- * Return: true if cpu_handoff= allows it and the backend can be used on
- * this machine; false means callers keep their old way of stopping CPUs.
+ * Return: true if a method was chosen at boot; false means callers keep
+ * their old way of stopping CPUs.
  */
 bool cpu_handoff_active(void)
 {
-	if (mode == MODE_OFF || !backend)
-		return false;
-	return !(backend->unusable && backend->unusable());
+	return backend;
+}
+
+/**
+ * cpu_handoff_backend_for() - the method one handoff parks CPUs with
+ * @reason: the handoff
+ *
+ * The chosen method, unless it refuses this handoff; then the next usable
+ * one that does not.  The same answer for every caller during a handoff,
+ * so that CPUs that park themselves and the controlling CPU agree.
+ *
+ * Context: any; interrupts off during a handoff.
+ * Return: the backend, or NULL for the old behaviour.
+ */
+const struct cpu_handoff_backend *cpu_handoff_backend_for(enum cpu_handoff_reason reason)
+{
+	unsigned int i;
+
+	if (!backend)
+		return NULL;
+	if (!backend->refuse || !backend->refuse(reason))
+		return backend;
+	for (i = 0; i < nr_backends; i++) {
+		const struct cpu_handoff_backend *b = backends[i];
+
+		if (b == backend || backend_unusable(b))
+			continue;
+		if (!b->refuse || !b->refuse(reason))
+			return b;
+	}
+	return NULL;
+}
+
+/* Say once per handoff why it does not park with the chosen method. */
+static void report_fallback(enum cpu_handoff_reason reason,
+			    const struct cpu_handoff_backend *used)
+{
+	if (used == backend)
+		return;
+	pr_warn("%s: %s cannot be used for this handoff (%s); %s\n",
+		reason_names[reason], backend->name, backend->refuse(reason),
+		used ? used->name : "CPUs are left halted in this kernel, as without this option");
 }
 
 /*
@@ -239,16 +379,24 @@ static void hold_this_cpu(void *unused)
 		cpu_relax();
 
 	if (phase == HOLD_COMMIT) {
-		if (backend->prepare_cpu)
-			backend->prepare_cpu();
+		const struct cpu_handoff_backend *b = READ_ONCE(hold_backend);
+
+		if (b->prepare_cpu)
+			b->prepare_cpu();
 		set_state(cpu, CPU_HANDOFF_READY);
 		atomic_inc(&ready_cpus);
 		/*
-		 * The controlling CPU parks us from here, or releases us;
-		 * acquire pairs with its release of HOLD_RELEASE.
+		 * Parked from here, or released; acquire pairs with the
+		 * controlling CPU's release of HOLD_PARK or HOLD_RELEASE.
 		 */
-		while (smp_load_acquire(&hold_phase) == HOLD_COMMIT)
+		while ((phase = smp_load_acquire(&hold_phase)) == HOLD_COMMIT)
 			cpu_relax();
+		if (phase == HOLD_PARK) {
+			if (b->park_self)
+				b->park_self();
+			for (;;)
+				cpu_relax();
+		}
 	}
 
 	set_state(cpu, CPU_HANDOFF_NONE);
@@ -305,6 +453,14 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		return -EOPNOTSUPP;
 	if (WARN_ON_ONCE(holding))
 		return -EBUSY;
+	/*
+	 * What the handoff will overwrite is known by now (the image is
+	 * loaded): if no method can serve it, the caller's old way it is.
+	 */
+	hold_backend = cpu_handoff_backend_for(reason);
+	report_fallback(reason, hold_backend);
+	if (!hold_backend)
+		return -EOPNOTSUPP;
 
 	/*
 	 * The incoming kernel continues on the CPU that jumps, and the boot
@@ -386,7 +542,7 @@ static void park_offline_cpus(unsigned int self)
  */
 noinline int cpu_handoff_park_cpu(unsigned int cpu)
 {
-	int ret = backend->park(cpu);
+	int ret = hold_backend->park(cpu);
 
 	if (!ret)
 		set_state(cpu, CPU_HANDOFF_PARKED);
@@ -423,6 +579,8 @@ int cpu_handoff_commit(void)
 		return -EBUSY;
 	}
 
+	/* All ready: from here on there is no way back. */
+	smp_store_release(&hold_phase, HOLD_PARK);
 	t0 = stats_begin_park();
 	for_each_cpu(cpu, &held_mask) {
 		if (cpu_handoff_park_cpu(cpu))
@@ -436,10 +594,11 @@ int cpu_handoff_commit(void)
 	now = local_clock();
 	stats.park_ns = now - t0;
 	stats.total_ns = now - hold_start_ns;
-	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed; hold %llu us, park %llu us\n",
-		reason_names[hold_reason], stats.held + stats.offline, backend->name,
+	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed; hold %llu us, park %llu us [%s]\n",
+		reason_names[hold_reason], stats.held + stats.offline, hold_backend->name,
 		stats.held, stats.offline, stats.skipped, stats.failed,
-		div_u64(stats.hold_ns, NSEC_PER_USEC), div_u64(stats.park_ns, NSEC_PER_USEC));
+		div_u64(stats.hold_ns, NSEC_PER_USEC), div_u64(stats.park_ns, NSEC_PER_USEC),
+		policy_why);
 	return 0;
 }
 
@@ -484,8 +643,10 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 	unsigned int cpu, self = smp_processor_id(), parked = 0, primary = 0;
 	u64 t0;
 
-	if (!cpu_handoff_active())
+	hold_backend = cpu_handoff_backend_for(reason);
+	if (!hold_backend)
 		return -EOPNOTSUPP;
+	report_fallback(reason, hold_backend);
 
 	t0 = stats_begin_park();
 	stats.hold_ns = 0;
@@ -511,12 +672,10 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 	stats.handoffs++;
 	stats.park_ns = local_clock() - t0;
 	stats.total_ns = stats.park_ns;
-	if (reason == CPU_HANDOFF_KEXEC_JUMP)
-		jump_parked = parked;
-	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed%s; park %llu us\n",
-		reason_names[reason], parked, backend->name, stats.skipped, stats.failed,
+	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed%s; park %llu us [%s]\n",
+		reason_names[reason], parked, hold_backend->name, stats.skipped, stats.failed,
 		primary ? ", the boot CPU left stopped" : "",
-		div_u64(stats.park_ns, NSEC_PER_USEC));
+		div_u64(stats.park_ns, NSEC_PER_USEC), policy_why);
 	return 0;
 }
 
@@ -581,6 +740,10 @@ static void repark_fn(struct work_struct *work)
 	/* Runs once the hibernation transaction is over and hotplug works. */
 	flags = lock_system_sleep();
 	lock_device_hotplug();
+
+	/* Before any CPU goes offline into it again. */
+	if (!repark_tries && backend && backend->resumed)
+		backend->resumed();
 
 	for_each_cpu(cpu, &inherited_mask) {
 		if (get_state(cpu) != CPU_HANDOFF_INHERITED)
@@ -650,8 +813,8 @@ static void inherit_offline_cpus(void)
 	stats.reparked = 0;
 	stats.repark_ns = 0;
 	repark_tries = 0;
-	if (n)
-		schedule_delayed_work(&repark_work, 0);
+	/* Even with none to re-park: the backend checks its park loop there. */
+	schedule_delayed_work(&repark_work, 0);
 }
 
 /**
@@ -670,7 +833,7 @@ static void inherit_offline_cpus(void)
  */
 bool cpu_handoff_resumed(void)
 {
-	if (mode == MODE_OFF)
+	if (!backend)
 		return false;
 	inherit_offline_cpus();
 	return true;
@@ -702,9 +865,8 @@ void cpu_handoff_prepare(void)
  */
 void cpu_handoff_returned(void)
 {
-	if (!jump_parked)
+	if (!backend)
 		return;
-	jump_parked = 0;
 	inherit_offline_cpus();
 }
 
@@ -726,19 +888,7 @@ DEFINE_SHOW_ATTRIBUTE(state);
 
 static int method_show(struct seq_file *m, void *v)
 {
-	const char *why = NULL;
-
-	if (backend && backend->unusable)
-		why = backend->unusable();
-	if (mode == MODE_OFF)
-		seq_puts(m, "off (cpu_handoff=off)\n");
-	else if (!backend)
-		seq_puts(m, "off (no parking method on this architecture)\n");
-	else if (why)
-		seq_printf(m, "off (%s unusable: %s)\n", backend->name, why);
-	else
-		seq_printf(m, "%s (cpu_handoff=%s)\n", backend->name,
-			   mode == MODE_AUTO ? "auto" : backend->name);
+	seq_printf(m, "%s (%s)\n", backend ? backend->name : "off", policy_why);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(method);
@@ -756,9 +906,27 @@ static int stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
+static struct dentry *debugfs_dir;
+
+/**
+ * cpu_handoff_debugfs_dir() - the cpu_handoff directory in debugfs
+ *
+ * For backends that add their own files.
+ *
+ * Context: process context, from an initcall.
+ * Return: the directory (an error pointer if debugfs is not available,
+ * which debugfs_create_file() accepts).
+ */
+struct dentry *cpu_handoff_debugfs_dir(void)
+{
+	if (!debugfs_dir)
+		debugfs_dir = debugfs_create_dir("cpu_handoff", NULL);
+	return debugfs_dir;
+}
+
 static int __init cpu_handoff_late_init(void)
 {
-	struct dentry *dir = debugfs_create_dir("cpu_handoff", NULL);
+	struct dentry *dir = cpu_handoff_debugfs_dir();
 
 	debugfs_create_file("method", 0444, dir, NULL, &method_fops);
 	debugfs_create_file("state", 0444, dir, NULL, &state_fops);

@@ -10,6 +10,8 @@
 #include <linux/errno.h>
 #include <linux/types.h>
 
+struct dentry;
+
 /**
  * enum cpu_handoff_reason - why the machine is being handed over
  * @CPU_HANDOFF_RESTORE: a restore kernel jumps into a hibernation image
@@ -51,11 +53,23 @@ enum cpu_handoff_state {
 /**
  * struct cpu_handoff_backend - an architecture's way of parking a CPU
  * @name: method name, as accepted by cpu_handoff=
+ * @rank: cpu_handoff=auto takes the usable method of lowest rank
  * @unusable: why the method cannot be used on this machine, or NULL
+ * @avoid: why cpu_handoff=auto should not pick it here (it can still be
+ *	asked for by name), or NULL
+ * @refuse: why it cannot be used for this handoff (say, the handoff
+ *	would overwrite what it parks CPUs in), or NULL; interrupts off
+ * @select: called once at boot, before secondary CPUs come up, if the
+ *	method was chosen
  * @prepare_cpu: runs on each held CPU, interrupts off, right before it is
  *	parked (x86: leave VMX/SVM, which block INIT)
+ * @park_self: if set, a held and prepared CPU parks itself with it, and
+ *	@park only waits until it is there; never returns
  * @park: parks @cpu, which is held and prepared or offline; runs on the
  *	controlling CPU with interrupts off; returns 0 or a negative errno
+ * @resumed: this kernel is back from a handoff (hibernation resume,
+ *	kexec jump return) and must check what it parks CPUs in; process
+ *	context
  *
  * A backend parks a CPU so that it executes nothing from the memory of the
  * outgoing kernel and can be woken by the incoming one with its ordinary
@@ -63,13 +77,22 @@ enum cpu_handoff_state {
  */
 struct cpu_handoff_backend {
 	const char *name;
+	unsigned int rank;
 	const char *(*unusable)(void);
+	const char *(*avoid)(void);
+	const char *(*refuse)(enum cpu_handoff_reason reason);
+	void (*select)(void);
 	void (*prepare_cpu)(void);
+	void (*park_self)(void);
 	int (*park)(unsigned int cpu);
+	void (*resumed)(void);
 };
 
 #ifdef CONFIG_CPU_HANDOFF
 int cpu_handoff_register_backend(const struct cpu_handoff_backend *backend);
+const struct cpu_handoff_backend *cpu_handoff_chosen(void);
+const struct cpu_handoff_backend *cpu_handoff_backend_for(enum cpu_handoff_reason reason);
+struct dentry *cpu_handoff_debugfs_dir(void);
 bool cpu_handoff_active(void);
 int cpu_handoff_hold(enum cpu_handoff_reason reason);
 int cpu_handoff_commit(void);
@@ -81,6 +104,7 @@ void cpu_handoff_prepare(void);
 int cpu_handoff_park_cpu(unsigned int cpu);
 int cpu_handoff_wake_cpu(unsigned int cpu);
 #else
+static inline const struct cpu_handoff_backend *cpu_handoff_chosen(void) { return NULL; }
 static inline bool cpu_handoff_active(void) { return false; }
 static inline int cpu_handoff_hold(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
 static inline int cpu_handoff_commit(void) { return 0; }

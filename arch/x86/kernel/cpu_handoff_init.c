@@ -28,6 +28,7 @@
 
 #include <linux/cc_platform.h>
 #include <linux/cpu_handoff.h>
+#include <linux/dmi.h>
 #include <linux/init.h>
 #include <linux/percpu.h>
 #include <linux/tboot.h>
@@ -58,6 +59,36 @@ static const char *init_unusable(void)
 	return NULL;
 }
 
+/*
+ * Client BIOSes known to hang in SMI rendezvous while CPUs sit in
+ * wait-for-SIPI: the reason the 2023 INIT parking on shutdown was reverted
+ * (bugzilla.kernel.org #217995).  cpu_handoff=auto does not pick INIT on
+ * them; cpu_handoff=init still can.
+ */
+static const struct dmi_system_id init_smi_quirks[] = {
+	{
+		.ident = "Dell OptiPlex 7050",
+		.matches = {
+			DMI_MATCH(DMI_SYS_VENDOR, "Dell Inc."),
+			DMI_MATCH(DMI_PRODUCT_NAME, "OptiPlex 7050"),
+		},
+	},
+	{ }
+};
+
+static char init_avoid_why[96];
+
+static const char *init_avoid(void)
+{
+	const struct dmi_system_id *d = dmi_first_match(init_smi_quirks);
+
+	if (!d)
+		return NULL;
+	snprintf(init_avoid_why, sizeof(init_avoid_why),
+		 "%s BIOS hangs in SMI rendezvous with CPUs in wait-for-SIPI", d->ident);
+	return init_avoid_why;
+}
+
 /* On the CPU about to be parked: INIT is blocked in VMX root and with GIF=0. */
 static void init_prepare_cpu(void)
 {
@@ -76,12 +107,14 @@ static int init_park(unsigned int cpu)
 
 static const struct cpu_handoff_backend init_backend = {
 	.name		= "init",
+	.rank		= 0,
 	.unusable	= init_unusable,
+	.avoid		= init_avoid,
 	.prepare_cpu	= init_prepare_cpu,
 	.park		= init_park,
 };
 
-/* At early_initcall: before the core resolves cpu_handoff= at core_initcall. */
+/* At early_initcall: the core, linked after arch/, chooses a method at its own. */
 static int __init cpu_handoff_init_register(void)
 {
 	return cpu_handoff_register_backend(&init_backend);

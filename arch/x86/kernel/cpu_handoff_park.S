@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The CPU handoff trampoline's park loop, and the way into it.
+ *
+ * See Documentation/arch/x86/cpu-handoff.rst for the layout of the area
+ * and the release protocol.
+ */
+#include <linux/linkage.h>
+#include <asm/cpu_handoff.h>
+#include <asm/nospec-branch.h>
+#include <asm/page_types.h>
+#include <asm/processor-flags.h>
+
+	.text
+	.align PAGE_SIZE
+
+/*
+ * cpu_handoff_enter_trampoline() - leave this kernel for the park loop
+ *
+ * rdi: CR3 of the park loop's page tables, in the trampoline area
+ * rsi: the park loop's entry, at its fixed virtual address
+ * rdx: the top of this CPU's slot, the park loop's stack
+ *
+ * This page is the only page of the kernel that the park loop's page
+ * tables map, and only so that the instruction after the CR3 write can be
+ * fetched; the park loop never comes back to it.
+ */
+SYM_FUNC_START(cpu_handoff_enter_trampoline)
+	cli
+	/*
+	 * Global entries off: the CR3 write then flushes them all, including
+	 * this kernel's non-executable fixmap entry for the code page.
+	 * Kernel IBT off: the park loop has no ENDBR, and neither has the
+	 * next kernel's 64-bit entry the release word may jump to.
+	 */
+	movq	%cr4, %rax
+	andq	$~(X86_CR4_PGE | X86_CR4_CET), %rax
+	movq	%rax, %cr4
+	movq	%rdi, %cr3
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rsi
+SYM_FUNC_END(cpu_handoff_enter_trampoline)
+
+/*
+ * The park loop, copied to the code page of the area at boot.  Position
+ * independent; it touches only the area.  Entered with interrupts off,
+ * on the park loop's page tables, with RSP at the top of the CPU's slot.
+ *
+ * The slot is found from RSP: slots are aligned to their size, and the
+ * loop, its NMI handler and its exception handler keep RSP inside it.
+ */
+#define SLOT_BASE(reg)	leaq -1(%rsp), reg; andq $-CPU_HANDOFF_SLOT_SIZE, reg
+#define DATA(off)	((off) - (CPU_HANDOFF_CODE_OFF - CPU_HANDOFF_DATA_OFF))
+
+	.section .rodata, "a"
+	.balign PAGE_SIZE
+SYM_DATA_START(cpu_handoff_park_code)
+	/* CPU_HANDOFF_CODE_ENTRY: rdx = stack top */
+.Lentry:
+	movq	%rdx, %rsp
+	lgdt	.Lentry + DATA(CPU_HANDOFF_HDR_GDT_PTR)(%rip)
+	lidt	.Lentry + DATA(CPU_HANDOFF_HDR_IDT_PTR)(%rip)
+	pushq	$CPU_HANDOFF_CS
+	leaq	.Lreloaded(%rip), %rax
+	pushq	%rax
+	lretq
+.Lreloaded:
+	/* A null SS is fine at CPL 0 in 64-bit mode, and survives IRET. */
+	xorl	%eax, %eax
+	movl	%eax, %ss
+	movl	%eax, %ds
+	movl	%eax, %es
+	SLOT_BASE(%rbx)
+	movl	$CPU_HANDOFF_SLOT_PARKED, CPU_HANDOFF_SLOT_STATE(%rbx)
+
+.Lloop:
+	cli
+	SLOT_BASE(%rbx)
+	movq	CPU_HANDOFF_SLOT_RELEASE_RIP(%rbx), %rsi
+	testq	%rsi, %rsi
+	jnz	.Lrelease
+.Lhalt:
+	hlt
+	jmp	.Lloop
+
+.Lrelease:
+	/* Claim the release; the waker may have withdrawn it (FREE). */
+	movl	$CPU_HANDOFF_SLOT_PARKED, %eax
+	movl	$CPU_HANDOFF_SLOT_TAKEN, %ecx
+	lock cmpxchgl %ecx, CPU_HANDOFF_SLOT_STATE(%rbx)
+	jnz	.Lhalt
+	/*
+	 * The next kernel maps this page executable at the same address
+	 * while it releases CPUs, so the jump is fetched after the switch.
+	 */
+	movq	CPU_HANDOFF_SLOT_RELEASE_CR3(%rbx), %rcx
+	movq	%rcx, %cr3
+	jmp	*%rsi
+
+	.skip	CPU_HANDOFF_CODE_NMI - (. - .Lentry), 0xcc
+	/* CPU_HANDOFF_CODE_NMI: count it, and back to the loop by IRET. */
+	pushq	%rax
+	movq	%rsp, %rax
+	andq	$-CPU_HANDOFF_SLOT_SIZE, %rax
+	incq	CPU_HANDOFF_SLOT_NMIS(%rax)
+	popq	%rax
+	iretq
+
+	.skip	CPU_HANDOFF_CODE_EXCEPTION - (. - .Lentry), 0xcc
+	/*
+	 * CPU_HANDOFF_CODE_EXCEPTION: any other vector (#MC, or a fault of
+	 * the loop itself), with or without an error code: count it, reset
+	 * the stack and go back to the loop.
+	 */
+	movq	%rsp, %rax
+	andq	$-CPU_HANDOFF_SLOT_SIZE, %rax
+	incq	CPU_HANDOFF_SLOT_EXCEPTIONS(%rax)
+	leaq	CPU_HANDOFF_SLOT_SIZE(%rax), %rsp
+	jmp	.Lloop
+SYM_DATA_END_LABEL(cpu_handoff_park_code, SYM_L_GLOBAL, cpu_handoff_park_code_end)

@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86 CPU handoff: park CPUs in a fixed-address trampoline.
+ *
+ * Where INIT cannot be used or is not welcome (confidential guests,
+ * platforms with their own CPU wakeup, tboot, BIOSes that hang in SMI
+ * rendezvous with CPUs in wait-for-SIPI), CPUs are parked in a loop that
+ * lives in a small area of memory every kernel with this option keeps out
+ * of its memory map, at the same physical and virtual address:
+ *
+ *   - the loop HLTs with interrupts off; an NMI is taken on the loop's own
+ *     IDT and returns to it, any other event (#MC) restarts it;
+ *   - it runs on its own page tables, GDT, IDT and stack, all in the
+ *     area, so nothing of the outgoing kernel is needed once it is there;
+ *   - the area is reserved RAM, so it is in no hibernation image and is
+ *     marked reserved in the memory map kexec hands to the next kernel;
+ *   - the next kernel takes a CPU back with INIT-SIPI-SIPI, like from
+ *     anywhere else, or, where it does not use INIT, through the CPU's
+ *     release word: it stores a CR3 and a 64-bit entry there and sends an
+ *     NMI, and the loop jumps.
+ *
+ * With this method a CPU that goes offline parks in the trampoline at
+ * once (smp_ops.play_dead), so offline CPUs are already safe when a
+ * handoff starts; online CPUs enter it at the commit (hibernation) or from
+ * the stop IPI (kexec).
+ *
+ * The code page is mapped at CPU_HANDOFF_TRAMPOLINE_VADDR, next to the
+ * vsyscall page, read-only and non-executable in the kernel's page tables.
+ * The park loop's own tables map it executable; the kernel maps it
+ * executable only while it releases CPUs from it.  The way in goes
+ * through one page of kernel text that the park tables also map.
+ */
+
+#define pr_fmt(fmt) "cpu_handoff: " fmt
+
+#include <linux/cc_platform.h>
+#include <linux/cpu.h>
+#include <linux/cpu_handoff.h>
+#include <linux/cpuhotplug.h>
+#include <linux/crc32.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/kexec.h>
+#include <linux/memblock.h>
+#include <linux/mem_encrypt.h>
+#include <linux/reboot.h>
+#include <linux/seq_file.h>
+#include <linux/suspend.h>
+#include <linux/syscore_ops.h>
+#include <linux/tboot.h>
+
+#include <asm/apic.h>
+#include <asm/cpu_handoff.h>
+#include <asm/cpufeature.h>
+#include <asm/e820/api.h>
+#include <asm/early_ioremap.h>
+#include <asm/fixmap.h>
+#include <asm/nospec-branch.h>
+#include <asm/pgtable.h>
+#include <asm/realmode.h>
+#include <asm/reboot.h>
+#include <asm/smp.h>
+#include <asm/spec-ctrl.h>
+#include <asm/tlbflush.h>
+#include <asm/trapnr.h>
+#include <asm/vsyscall.h>
+
+/* A slot, as the park loop sees it (asm/cpu_handoff.h). */
+struct handoff_slot {
+	u32 state;
+	u32 apicid;
+	u64 release_rip;
+	u64 release_cr3;
+	u64 nmis;
+	u64 exceptions;
+	u8 stack[CPU_HANDOFF_SLOT_SIZE - 40];
+} __packed;
+
+static_assert(sizeof(struct handoff_slot) == CPU_HANDOFF_SLOT_SIZE);
+static_assert(offsetof(struct handoff_slot, apicid) == CPU_HANDOFF_SLOT_APICID);
+static_assert(offsetof(struct handoff_slot, release_rip) == CPU_HANDOFF_SLOT_RELEASE_RIP);
+static_assert(offsetof(struct handoff_slot, release_cr3) == CPU_HANDOFF_SLOT_RELEASE_CR3);
+static_assert(offsetof(struct handoff_slot, nmis) == CPU_HANDOFF_SLOT_NMIS);
+static_assert(offsetof(struct handoff_slot, exceptions) == CPU_HANDOFF_SLOT_EXCEPTIONS);
+static_assert(CPU_HANDOFF_NR_SLOTS * CPU_HANDOFF_SLOT_SIZE <= CPU_HANDOFF_PGT_OFF);
+static_assert(CPU_HANDOFF_PGT_OFF + CPU_HANDOFF_PGT_PAGES * PAGE_SIZE <= CPU_HANDOFF_DATA_OFF);
+
+/* The CPU kexec runs on; it is never parked (see cpu_handoff_park_stopped()). */
+#define HANDOFF_BOOT_CPU	0
+
+/* How long to wait for a parked CPU to answer its release word. */
+#define RELEASE_TIMEOUT_US	(1000 * USEC_PER_MSEC)
+
+static bool area_reserved;
+static const char *area_why = "the trampoline area was not reserved";
+/* The area but its code page, mapped read-write and non-executable. */
+static void *area;
+static unsigned long park_cr3;
+static int slot_of[CPU_HANDOFF_NR_SLOTS];
+static atomic_t releasing;
+static struct cpumask released_mask;
+static unsigned int released, release_fallbacks;
+
+static void *area_ptr(unsigned long off)
+{
+	return area + off;
+}
+
+static struct handoff_slot *slot_ptr(unsigned int n)
+{
+	return area_ptr(CPU_HANDOFF_SLOTS_OFF) + n * CPU_HANDOFF_SLOT_SIZE;
+}
+
+static u64 *pgt(unsigned int n)
+{
+	return area_ptr(CPU_HANDOFF_PGT_OFF + n * PAGE_SIZE);
+}
+
+static u64 pgt_pa(unsigned int n)
+{
+	return CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_PGT_OFF + n * PAGE_SIZE;
+}
+
+static bool header_valid(const void *data)
+{
+	return *(const u64 *)(data + CPU_HANDOFF_HDR_MAGIC) == CPU_HANDOFF_TRAMPOLINE_MAGIC &&
+	       *(const u32 *)(data + CPU_HANDOFF_HDR_VERSION) == CPU_HANDOFF_TRAMPOLINE_VERSION &&
+	       *(const u32 *)(data + CPU_HANDOFF_HDR_NR_SLOTS) == CPU_HANDOFF_NR_SLOTS;
+}
+
+/**
+ * cpu_handoff_reserve_area() - take the trampoline area out of the memory map
+ *
+ * Called from setup_arch() before memblock is set up from the E820 table,
+ * so nothing can have been allocated there.  The area becomes reserved in
+ * the kernel's E820 table (so it is no System RAM, is in no hibernation
+ * image, and no kexec segment is placed in it) and in the table kexec
+ * hands to the next kernel.  A kernel booted by kexec finds it reserved
+ * already, with the header the previous kernel left.
+ */
+void __init cpu_handoff_reserve_area(void)
+{
+	u64 start = CPU_HANDOFF_AREA_PHYS, end = start + CPU_HANDOFF_AREA_SIZE;
+	void *data;
+
+	if (e820__mapped_all(start, end, E820_TYPE_RAM)) {
+		if (memblock_is_region_reserved(start, CPU_HANDOFF_AREA_SIZE)) {
+			area_why = "the trampoline area is in use at boot";
+			return;
+		}
+		e820__range_update(start, CPU_HANDOFF_AREA_SIZE, E820_TYPE_RAM, E820_TYPE_RESERVED);
+		e820__update_table(e820_table);
+		e820__range_update_table(e820_table_kexec, start, CPU_HANDOFF_AREA_SIZE,
+					 E820_TYPE_RAM, E820_TYPE_RESERVED);
+		e820__update_table(e820_table_kexec);
+	} else if (e820__mapped_all(start, end, E820_TYPE_RESERVED)) {
+		/* Reserved by the kernel that kexec'd this one?  Its header says. */
+		data = early_memremap(start + CPU_HANDOFF_DATA_OFF, PAGE_SIZE);
+		if (!data || !header_valid(data)) {
+			if (data)
+				early_memunmap(data, PAGE_SIZE);
+			area_why = "the trampoline area is reserved by firmware";
+			return;
+		}
+		early_memunmap(data, PAGE_SIZE);
+	} else {
+		area_why = "the trampoline area is not RAM on this machine";
+		return;
+	}
+	area_reserved = true;
+	pr_info("trampoline area [mem %#010llx-%#010llx] reserved\n", start, end - 1);
+}
+
+static pteval_t leaf(pgprot_t prot)
+{
+	return (pgprot_val(prot) & ~_PAGE_GLOBAL) & __supported_pte_mask;
+}
+
+/* The park loop's page tables: the area at its fixed address, and the way in. */
+static void build_tables(void)
+{
+	unsigned long va = CPU_HANDOFF_AREA_VADDR;
+	unsigned long entry = (unsigned long)cpu_handoff_enter_trampoline;
+	u64 table = _KERNPG_TABLE, off;
+	unsigned int n;
+
+	BUILD_BUG_ON(CPU_HANDOFF_AREA_VADDR >> 30 == (__START_KERNEL_map >> 30));
+
+	for (n = 0; n < CPU_HANDOFF_PGT_PAGES; n++)
+		memset(pgt(n), 0, PAGE_SIZE);
+
+	pgt(CPU_HANDOFF_PGT_P4D)[(va >> 48) & 511] = pgt_pa(CPU_HANDOFF_PGT_PGD) | table;
+	pgt(CPU_HANDOFF_PGT_PGD)[(va >> 39) & 511] = pgt_pa(CPU_HANDOFF_PGT_PUD) | table;
+	pgt(CPU_HANDOFF_PGT_PUD)[(va >> 30) & 511] = pgt_pa(CPU_HANDOFF_PGT_PMD_AREA) | table;
+	pgt(CPU_HANDOFF_PGT_PMD_AREA)[(va >> 21) & 511] = pgt_pa(CPU_HANDOFF_PGT_PTE_AREA) | table;
+
+	for (off = 0; off < CPU_HANDOFF_AREA_SIZE; off += PAGE_SIZE) {
+		pgprot_t prot;
+
+		if (off >= CPU_HANDOFF_PGT_OFF && off < CPU_HANDOFF_DATA_OFF)
+			continue;	/* page tables and spare: not mapped */
+		if (off == CPU_HANDOFF_CODE_OFF)
+			prot = PAGE_KERNEL_ROX;
+		else if (off == CPU_HANDOFF_DATA_OFF)
+			prot = PAGE_KERNEL_RO;
+		else
+			prot = PAGE_KERNEL;
+		pgt(CPU_HANDOFF_PGT_PTE_AREA)[((va + off) >> 12) & 511] =
+			(CPU_HANDOFF_AREA_PHYS + off) | leaf(prot);
+	}
+
+	/* The one kernel page, for the instruction after the CR3 write. */
+	pgt(CPU_HANDOFF_PGT_PUD)[(entry >> 30) & 511] = pgt_pa(CPU_HANDOFF_PGT_PMD_ENTRY) | table;
+	pgt(CPU_HANDOFF_PGT_PMD_ENTRY)[(entry >> 21) & 511] = pgt_pa(CPU_HANDOFF_PGT_PTE_ENTRY) | table;
+	pgt(CPU_HANDOFF_PGT_PTE_ENTRY)[(entry >> 12) & 511] =
+		(__pa_symbol(cpu_handoff_enter_trampoline) & PAGE_MASK) | leaf(PAGE_KERNEL_ROX);
+
+	n = pgtable_l5_enabled() ? CPU_HANDOFF_PGT_P4D : CPU_HANDOFF_PGT_PGD;
+	park_cr3 = pgt_pa(n) | sme_me_mask;
+}
+
+static void put_desc_ptr(void *at, u16 limit, u64 base)
+{
+	*(u16 *)at = limit;
+	*(u64 *)(at + 2) = base;
+}
+
+/* Header, GDT (null, 64-bit code) and IDT: NMI to its handler, the rest to the other. */
+static void build_data(void)
+{
+	void *data = area_ptr(CPU_HANDOFF_DATA_OFF);
+	u64 *gdt = data + CPU_HANDOFF_GDT_OFF, *idt = data + CPU_HANDOFF_IDT_OFF;
+	unsigned long data_va = CPU_HANDOFF_AREA_VADDR + CPU_HANDOFF_DATA_OFF;
+	unsigned int v;
+
+	memset(data, 0, PAGE_SIZE);
+	gdt[0] = 0;
+	gdt[1] = 0x00af9b000000ffffULL;	/* 64-bit code, accessed: never written */
+	for (v = 0; v < CPU_HANDOFF_IDT_ENTRIES; v++) {
+		u64 off = CPU_HANDOFF_TRAMPOLINE_VADDR +
+			  (v == X86_TRAP_NMI ? CPU_HANDOFF_CODE_NMI : CPU_HANDOFF_CODE_EXCEPTION);
+
+		/* 64-bit interrupt gate, present, DPL 0, no IST */
+		idt[2 * v] = (off & 0xffff) | ((u64)CPU_HANDOFF_CS << 16) |
+			     (0x8eULL << 40) | (((off >> 16) & 0xffff) << 48);
+		idt[2 * v + 1] = off >> 32;
+	}
+	put_desc_ptr(data + CPU_HANDOFF_HDR_GDT_PTR, 2 * 8 - 1, data_va + CPU_HANDOFF_GDT_OFF);
+	put_desc_ptr(data + CPU_HANDOFF_HDR_IDT_PTR, CPU_HANDOFF_IDT_ENTRIES * 16 - 1,
+		     data_va + CPU_HANDOFF_IDT_OFF);
+	*(u32 *)(data + CPU_HANDOFF_HDR_VERSION) = CPU_HANDOFF_TRAMPOLINE_VERSION;
+	*(u32 *)(data + CPU_HANDOFF_HDR_NR_SLOTS) = CPU_HANDOFF_NR_SLOTS;
+	/* The magic last: a half-written header is not valid. */
+	smp_wmb();
+	*(u64 *)(data + CPU_HANDOFF_HDR_MAGIC) = CPU_HANDOFF_TRAMPOLINE_MAGIC;
+}
+
+/*
+ * The code page is written through a mapping that exists only here, so
+ * that the kernel never has a writable mapping of it while it may be
+ * executed.  Writing the same bytes under a CPU that still runs the loop
+ * (parked by the previous kernel, not brought up by this one) is harmless.
+ */
+static int build_code(void)
+{
+	size_t len = cpu_handoff_park_code_end - cpu_handoff_park_code;
+	void *code;
+
+	BUILD_BUG_ON(CPU_HANDOFF_CODE_EXCEPTION >= PAGE_SIZE);
+	if (WARN_ON(len > PAGE_SIZE))
+		return -E2BIG;
+	code = memremap(CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_CODE_OFF, PAGE_SIZE,
+			MEMREMAP_WB | MEMREMAP_ENC);
+	if (!code)
+		return -ENOMEM;
+	memset(code + len, 0xcc, PAGE_SIZE - len);
+	memcpy(code, cpu_handoff_park_code, len);
+	memunmap(code);
+	return 0;
+}
+
+static u32 code_crc(void)
+{
+	const void *code = (const void *)fix_to_virt(FIX_CPU_HANDOFF);
+
+	return crc32_le(~0, code, PAGE_SIZE);
+}
+
+/*
+ * Give each CPU a slot: its own from a previous kernel if it has one (it
+ * may be parked there now), else a free one that no other CPU's APIC ID
+ * holds, so that CPUs parked by the previous kernel and not brought up by
+ * this one keep their stacks.
+ */
+static void assign_slots(void)
+{
+	DECLARE_BITMAP(used, CPU_HANDOFF_NR_SLOTS);
+	unsigned int cpu, n, next = 0;
+
+	bitmap_zero(used, CPU_HANDOFF_NR_SLOTS);
+	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++)
+		if (READ_ONCE(slot_ptr(n)->state) != CPU_HANDOFF_SLOT_FREE)
+			__set_bit(n, used);
+
+	for (cpu = 0; cpu < nr_cpu_ids && cpu < CPU_HANDOFF_NR_SLOTS; cpu++) {
+		u32 apicid = cpu_present(cpu) ? apic->cpu_present_to_apicid(cpu) : BAD_APICID;
+
+		slot_of[cpu] = -1;
+		if (apicid == BAD_APICID)
+			continue;
+		for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++) {
+			if (test_bit(n, used) && slot_ptr(n)->apicid == apicid) {
+				slot_of[cpu] = n;
+				break;
+			}
+		}
+		if (slot_of[cpu] >= 0)
+			continue;
+		next = find_next_zero_bit(used, CPU_HANDOFF_NR_SLOTS, next);
+		if (next >= CPU_HANDOFF_NR_SLOTS)
+			continue;
+		__set_bit(next, used);
+		slot_of[cpu] = next;
+	}
+}
+
+/*
+ * (Re)build the area.  A valid header means CPUs may be parked in it by
+ * the previous kernel: keep their slots.  The way in (which maps a page of
+ * this kernel's text) is rebuilt every time: it depends on KASLR.
+ */
+static int build_area(void)
+{
+	bool keep = header_valid(area_ptr(CPU_HANDOFF_DATA_OFF));
+	int ret;
+
+	if (!keep)
+		memset(area_ptr(CPU_HANDOFF_SLOTS_OFF), 0,
+		       CPU_HANDOFF_NR_SLOTS * CPU_HANDOFF_SLOT_SIZE);
+	build_tables();
+	build_data();
+	ret = build_code();
+	if (ret)
+		return ret;
+	assign_slots();
+	return 0;
+}
+
+static bool trampoline_ready;
+static const struct cpu_handoff_backend x86_trampoline_backend;
+static void trampoline_play_dead(void);
+
+static const char *trampoline_unusable(void)
+{
+	if (!area_reserved)
+		return area_why;
+	if (!trampoline_ready)
+		return "the trampoline area could not be set up";
+	/* HLT traps to the TDX module; TDX parks CPUs through the MADT mailbox. */
+	if (cpu_feature_enabled(X86_FEATURE_TDX_GUEST))
+		return "TDX guest: the park loop's HLT needs a TDCALL";
+	if (smp_ops.play_dead != native_play_dead && smp_ops.play_dead != trampoline_play_dead)
+		return "the platform parks offline CPUs its own way";
+	return NULL;
+}
+
+static bool in_area(u64 start, u64 end)
+{
+	return start < CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_AREA_SIZE &&
+	       end > CPU_HANDOFF_AREA_PHYS;
+}
+
+/* The area must not be overwritten by the handoff itself. */
+static const char *trampoline_refuse(enum cpu_handoff_reason reason)
+{
+#ifdef CONFIG_HIBERNATION
+	struct pbe *p;
+
+	if (reason == CPU_HANDOFF_RESTORE) {
+		/* Pages of the image that the restore copies into place. */
+		for (p = restore_pblist; p; p = p->next) {
+			u64 pa = __pa(p->orig_address);
+
+			if (in_area(pa, pa + PAGE_SIZE))
+				return "the image has pages in the trampoline area (made by a kernel without it)";
+		}
+	}
+#endif
+#ifdef CONFIG_KEXEC_CORE
+	if (reason != CPU_HANDOFF_RESTORE && kexec_image) {
+		unsigned long i;
+
+		for (i = 0; i < kexec_image->nr_segments; i++) {
+			struct kexec_segment *s = &kexec_image->segment[i];
+
+			if (in_area(s->mem, s->mem + s->memsz))
+				return "a kexec segment overlaps the trampoline area";
+		}
+	}
+#endif
+	return NULL;
+}
+
+static void __noreturn trampoline_enter(void)
+{
+	unsigned int cpu = smp_processor_id();
+	struct handoff_slot *s;
+	int n = cpu < CPU_HANDOFF_NR_SLOTS ? slot_of[cpu] : -1;
+
+	if (n < 0) {
+		/* No slot: halt here, as without this option. */
+		for (;;)
+			native_halt();
+	}
+	s = slot_ptr(n);
+	WRITE_ONCE(s->apicid, per_cpu(x86_cpu_to_apicid, cpu));
+	WRITE_ONCE(s->release_rip, 0);
+	WRITE_ONCE(s->release_cr3, 0);
+	WRITE_ONCE(s->nmis, 0);
+	WRITE_ONCE(s->exceptions, 0);
+	/* The loop sets PARKED itself, from its own page tables. */
+	WRITE_ONCE(s->state, CPU_HANDOFF_SLOT_FREE);
+	cpu_handoff_enter_trampoline(park_cr3,
+				     CPU_HANDOFF_TRAMPOLINE_VADDR + CPU_HANDOFF_CODE_ENTRY,
+				     CPU_HANDOFF_AREA_VADDR + CPU_HANDOFF_SLOTS_OFF +
+				     (n + 1) * CPU_HANDOFF_SLOT_SIZE);
+	for (;;)
+		native_halt();
+}
+
+/* smp_ops.play_dead: an offline CPU parks in the trampoline right away. */
+static void trampoline_play_dead(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
+		__update_spec_ctrl(0);
+
+	play_dead_common();
+	tboot_shutdown(TB_SHUTDOWN_WFS);
+	trampoline_enter();
+}
+
+/*
+ * smp_ops.stop_this_cpu: for kexec, a stopped CPU parks in the trampoline;
+ * for everything else (reboot, panic, crash) it halts, as without this.
+ */
+static void trampoline_stop_this_cpu(void)
+{
+	if (kexec_in_progress && smp_processor_id() != HANDOFF_BOOT_CPU &&
+	    cpu_handoff_backend_for(CPU_HANDOFF_KEXEC) == &x86_trampoline_backend)
+		trampoline_enter();
+	for (;;)
+		native_halt();
+}
+
+/* Held CPUs, at the commit: prepared already, never to return. */
+static void trampoline_park_self(void)
+{
+	trampoline_enter();
+}
+
+static struct handoff_slot *parked_slot(unsigned int cpu)
+{
+	int n = cpu < CPU_HANDOFF_NR_SLOTS ? slot_of[cpu] : -1;
+
+	return n < 0 ? NULL : slot_ptr(n);
+}
+
+/* On the controlling CPU: the CPU parks itself; wait until it is there. */
+static int trampoline_park(unsigned int cpu)
+{
+	struct handoff_slot *s = parked_slot(cpu);
+	unsigned int us;
+
+	if (!s)
+		return -ENOSPC;
+	for (us = 0; us < RELEASE_TIMEOUT_US; us += 10) {
+		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_PARKED &&
+		    READ_ONCE(s->apicid) == per_cpu(x86_cpu_to_apicid, cpu))
+			return 0;
+		udelay(10);
+	}
+	return -ETIMEDOUT;
+}
+
+static void trampoline_select(void)
+{
+	smp_ops.play_dead = trampoline_play_dead;
+	if (!smp_ops.stop_this_cpu)
+		smp_ops.stop_this_cpu = trampoline_stop_this_cpu;
+}
+
+/* After a resume or a kexec jump: the area may hold anything. */
+static void trampoline_resumed(void)
+{
+	if (!area)
+		return;
+	if (build_area())
+		trampoline_ready = false;
+}
+
+static const struct cpu_handoff_backend x86_trampoline_backend = {
+	.name		= "trampoline",
+	.rank		= 1,
+	.unusable	= trampoline_unusable,
+	.refuse		= trampoline_refuse,
+	.select		= trampoline_select,
+	.prepare_cpu	= cpu_emergency_disable_virtualization,
+	.park_self	= trampoline_park_self,
+	.park		= trampoline_park,
+	.resumed	= trampoline_resumed,
+};
+
+/* ------------------------------------------------------------------ */
+/* Taking CPUs back.                                                   */
+
+static struct handoff_slot *find_parked(u32 apicid)
+{
+	unsigned int n;
+
+	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++) {
+		struct handoff_slot *s = slot_ptr(n);
+
+		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_PARKED && READ_ONCE(s->apicid) == apicid)
+			return s;
+	}
+	return NULL;
+}
+
+/* The code page is executable in the kernel only while CPUs leave it. */
+static void code_page_exec(bool exec)
+{
+	__set_fixmap(FIX_CPU_HANDOFF, CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_CODE_OFF,
+		     exec ? PAGE_KERNEL_ROX : PAGE_KERNEL_RO);
+}
+
+/**
+ * cpu_handoff_release_cpu() - take a CPU back from the trampoline
+ * @cpu: the CPU being brought up
+ * @apicid: its APIC ID
+ * @start_ip: the 64-bit entry of the real-mode trampoline
+ *
+ * Called by do_boot_cpu().  If @apicid is parked in the trampoline and
+ * this kernel parks CPUs there too (it does not use INIT), write the
+ * release word and kick the CPU with an NMI: it loads the real-mode
+ * trampoline's page tables and jumps to @start_ip, as if woken by a
+ * 64-bit platform wakeup.  Otherwise withdraw the slot: the ordinary
+ * INIT-SIPI-SIPI resets the CPU out of the loop.
+ *
+ * Return: 0 if the CPU took its release; -ENOENT if it is not parked in
+ * the trampoline or is to be woken the ordinary way; -ETIMEDOUT if it did
+ * not answer (withdrawn: the caller wakes it the ordinary way).
+ */
+int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip)
+{
+	struct handoff_slot *s;
+	unsigned int us;
+
+	if (!area || !header_valid(area_ptr(CPU_HANDOFF_DATA_OFF)))
+		return -ENOENT;
+	s = find_parked(apicid);
+	if (!s)
+		return -ENOENT;
+	if (cpu_handoff_chosen() != &x86_trampoline_backend || !trampoline_ready) {
+		cmpxchg(&s->state, CPU_HANDOFF_SLOT_PARKED, CPU_HANDOFF_SLOT_FREE);
+		return -ENOENT;
+	}
+
+	if (atomic_inc_return(&releasing) == 1)
+		code_page_exec(true);
+	WRITE_ONCE(s->release_cr3, real_mode_header->trampoline_pgd | sme_me_mask);
+	/* The loop reads the CR3 after the RIP: order the stores. */
+	smp_wmb();
+	WRITE_ONCE(s->release_rip, start_ip);
+	__apic_send_IPI(cpu, NMI_VECTOR);
+
+	for (us = 0; us < RELEASE_TIMEOUT_US; us += 10) {
+		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_TAKEN)
+			break;
+		udelay(10);
+	}
+	/* Withdraw; if the CPU claimed it meanwhile, it is released. */
+	if (cmpxchg(&s->state, CPU_HANDOFF_SLOT_PARKED, CPU_HANDOFF_SLOT_FREE) ==
+	    CPU_HANDOFF_SLOT_PARKED) {
+		WRITE_ONCE(s->release_rip, 0);
+		if (atomic_dec_and_test(&releasing))
+			code_page_exec(false);
+		release_fallbacks++;
+		pr_warn("CPU %u (APIC %#x) did not answer its release word; waking it the ordinary way\n",
+			cpu, apicid);
+		return -ETIMEDOUT;
+	}
+	WRITE_ONCE(s->state, CPU_HANDOFF_SLOT_FREE);
+	cpumask_set_cpu(cpu, &released_mask);
+	released++;
+	return 0;
+}
+
+/* On a CPU that has come up: if it came out of the trampoline, it is out. */
+static int trampoline_cpu_online(unsigned int cpu)
+{
+	if (!cpumask_test_and_clear_cpu(cpu, &released_mask))
+		return 0;
+	if (atomic_dec_and_test(&releasing)) {
+		code_page_exec(false);
+		flush_tlb_kernel_range(CPU_HANDOFF_TRAMPOLINE_VADDR,
+				       CPU_HANDOFF_TRAMPOLINE_VADDR + PAGE_SIZE);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * A reboot or power off resets every CPU: forget the parked ones, so the
+ * next boot does not look for them.  Not for kexec, where they stay.
+ */
+static int trampoline_reboot(struct notifier_block *nb, unsigned long action, void *unused)
+{
+	unsigned int n;
+
+	if (!area || kexec_in_progress)
+		return NOTIFY_DONE;
+	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++)
+		WRITE_ONCE(slot_ptr(n)->state, CPU_HANDOFF_SLOT_FREE);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block trampoline_reboot_nb = {
+	.notifier_call = trampoline_reboot,
+};
+
+/* After suspend to RAM, firmware has reset the CPUs parked for it. */
+static void trampoline_syscore_resume(void *data)
+{
+	unsigned int n;
+
+	if (!area || pm_suspend_target_state != PM_SUSPEND_MEM)
+		return;
+	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++)
+		WRITE_ONCE(slot_ptr(n)->state, CPU_HANDOFF_SLOT_FREE);
+}
+
+static const struct syscore_ops trampoline_syscore_ops = {
+	.resume = trampoline_syscore_resume,
+};
+
+static struct syscore trampoline_syscore = {
+	.ops = &trampoline_syscore_ops,
+};
+
+static int trampoline_show(struct seq_file *m, void *v)
+{
+	unsigned int n, parked = 0;
+
+	seq_printf(m, "vaddr %#lx\nphys %#x\nsize %#x\nversion %u\nslots %u\n",
+		   CPU_HANDOFF_TRAMPOLINE_VADDR, CPU_HANDOFF_AREA_PHYS,
+		   CPU_HANDOFF_AREA_SIZE, CPU_HANDOFF_TRAMPOLINE_VERSION, CPU_HANDOFF_NR_SLOTS);
+	if (!area) {
+		seq_printf(m, "unavailable %s\n", area_why);
+		return 0;
+	}
+	seq_printf(m, "code_crc32 %08x\nreleased %u\nrelease_fallbacks %u\n",
+		   code_crc(), released, release_fallbacks);
+	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++) {
+		struct handoff_slot *s = slot_ptr(n);
+
+		if (READ_ONCE(s->state) != CPU_HANDOFF_SLOT_PARKED)
+			continue;
+		parked++;
+		seq_printf(m, "slot %u apicid %#x parked nmis %llu exceptions %llu\n",
+			   n, s->apicid, s->nmis, s->exceptions);
+	}
+	seq_printf(m, "parked %u\n", parked);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(trampoline);
+
+/* Map the area and build it, before the core picks a method and CPUs come up. */
+static int __init trampoline_init(void)
+{
+	BUILD_BUG_ON(__fix_to_virt(FIX_CPU_HANDOFF) != CPU_HANDOFF_TRAMPOLINE_VADDR);
+	BUILD_BUG_ON(CPU_HANDOFF_TRAMPOLINE_VADDR != VSYSCALL_ADDR - PAGE_SIZE);
+
+	if (area_reserved) {
+		area = memremap(CPU_HANDOFF_AREA_PHYS, CPU_HANDOFF_CODE_OFF,
+				MEMREMAP_WB | MEMREMAP_ENC);
+		if (area && !build_area()) {
+			code_page_exec(false);
+			trampoline_ready = true;
+		} else {
+			area_why = "the trampoline area could not be mapped";
+		}
+	}
+	register_reboot_notifier(&trampoline_reboot_nb);
+	register_syscore(&trampoline_syscore);
+	/* Before SMP bringup: CPUs released at boot come online through it. */
+	if (cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "cpu_handoff/trampoline:online",
+				      trampoline_cpu_online, NULL) < 0)
+		pr_warn("no CPU online callback: the code page stays executable after a release\n");
+	return cpu_handoff_register_backend(&x86_trampoline_backend);
+}
+early_initcall(trampoline_init);
+
+static int __init trampoline_late_init(void)
+{
+	debugfs_create_file("trampoline", 0400, cpu_handoff_debugfs_dir(), NULL,
+			    &trampoline_fops);
+	return 0;
+}
+late_initcall(trampoline_late_init);
