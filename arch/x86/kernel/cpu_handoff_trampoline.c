@@ -61,6 +61,7 @@
 #include <asm/pgtable.h>
 #include <asm/realmode.h>
 #include <asm/reboot.h>
+#include <asm/set_memory.h>
 #include <asm/smp.h>
 #include <asm/spec-ctrl.h>
 #include <asm/tlbflush.h>
@@ -131,46 +132,62 @@ static bool header_valid(const void *data)
 }
 
 /**
- * cpu_handoff_reserve_area() - take the trampoline area out of the memory map
+ * cpu_handoff_reserve_area() - take the trampoline area out of use
  *
- * Called from setup_arch() before memblock is set up from the E820 table,
- * so nothing can have been allocated there.  The area becomes reserved in
- * the kernel's E820 table (so it is no System RAM, is in no hibernation
- * image, and no kexec segment is placed in it) and in the table kexec
- * hands to the next kernel.  A kernel booted by kexec finds it reserved
- * already, with the header the previous kernel left.
+ * Called from setup_arch() right after memblock has been set up from the
+ * E820 table, before anything is allocated from it.  The area stays RAM
+ * to memblock, so the kernel counts the same memory as one without this
+ * option (a hibernation image records that count, and a restore kernel
+ * of either kind compares it), but it is reserved there, and reserved in
+ * the E820 table: it is no System RAM in /proc/iomem (kexec_file places
+ * no segment in it), it is nosave (in no hibernation image), and the
+ * table kexec hands to the next kernel has it reserved too.
+ *
+ * A kernel booted by kexec from one with this option finds the area
+ * reserved in its E820 table, with the header the previous kernel wrote.
+ * It makes the area RAM again in its own and in the firmware table, as on
+ * a boot from firmware, so that its memory map (and the checksum of it a
+ * hibernation image carries) does not depend on how it was booted.
  */
 void __init cpu_handoff_reserve_area(void)
 {
 	u64 start = CPU_HANDOFF_AREA_PHYS, end = start + CPU_HANDOFF_AREA_SIZE;
+	u64 size = CPU_HANDOFF_AREA_SIZE;
+	bool adopted = false;
 	void *data;
 
-	if (e820__mapped_all(start, end, E820_TYPE_RAM)) {
-		if (memblock_is_region_reserved(start, CPU_HANDOFF_AREA_SIZE)) {
-			area_why = "the trampoline area is in use at boot";
-			return;
-		}
-		e820__range_update(start, CPU_HANDOFF_AREA_SIZE, E820_TYPE_RAM, E820_TYPE_RESERVED);
-		e820__update_table(e820_table);
-		e820__range_update_table(e820_table_kexec, start, CPU_HANDOFF_AREA_SIZE,
-					 E820_TYPE_RAM, E820_TYPE_RESERVED);
-		e820__update_table(e820_table_kexec);
-	} else if (e820__mapped_all(start, end, E820_TYPE_RESERVED)) {
-		/* Reserved by the kernel that kexec'd this one?  Its header says. */
+	if (e820__mapped_all(start, end, E820_TYPE_RESERVED)) {
 		data = early_memremap(start + CPU_HANDOFF_DATA_OFF, PAGE_SIZE);
-		if (!data || !header_valid(data)) {
-			if (data)
-				early_memunmap(data, PAGE_SIZE);
+		adopted = data && header_valid(data);
+		if (data)
+			early_memunmap(data, PAGE_SIZE);
+		if (!adopted) {
 			area_why = "the trampoline area is reserved by firmware";
 			return;
 		}
-		early_memunmap(data, PAGE_SIZE);
-	} else {
+		e820__range_update_table(e820_table_firmware, start, size,
+					 E820_TYPE_RESERVED, E820_TYPE_RAM);
+		e820__update_table(e820_table_firmware);
+		memblock_add(start, size);
+	} else if (!e820__mapped_all(start, end, E820_TYPE_RAM)) {
 		area_why = "the trampoline area is not RAM on this machine";
 		return;
+	} else if (memblock_is_region_reserved(start, size)) {
+		area_why = "the trampoline area is in use at boot";
+		return;
+	}
+
+	memblock_reserve(start, size);
+	if (!adopted) {
+		e820__range_update(start, size, E820_TYPE_RAM, E820_TYPE_RESERVED);
+		e820__update_table(e820_table);
+		e820__range_update_table(e820_table_kexec, start, size,
+					 E820_TYPE_RAM, E820_TYPE_RESERVED);
+		e820__update_table(e820_table_kexec);
 	}
 	area_reserved = true;
-	pr_info("trampoline area [mem %#010llx-%#010llx] reserved\n", start, end - 1);
+	pr_info("trampoline area [mem %#010llx-%#010llx] reserved%s\n", start, end - 1,
+		adopted ? ", as the previous kernel left it" : "");
 }
 
 static pteval_t leaf(pgprot_t prot)
@@ -687,6 +704,8 @@ static int __init trampoline_init(void)
 		area = memremap(CPU_HANDOFF_AREA_PHYS, CPU_HANDOFF_CODE_OFF,
 				MEMREMAP_WB | MEMREMAP_ENC);
 		if (area && !build_area()) {
+			/* No writable alias of the code page in the direct map either. */
+			set_memory_np((unsigned long)__va(CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_CODE_OFF), 1);
 			code_page_exec(false);
 			trampoline_ready = true;
 		} else {
