@@ -101,6 +101,8 @@ static void *area;
 static unsigned long park_cr3;
 static int slot_of[CPU_HANDOFF_NR_SLOTS];
 static atomic_t releasing;
+/* What the park loop needs, as built: checked before each handoff. */
+static u32 built_crc;
 static struct cpumask released_mask;
 static unsigned int released, release_fallbacks;
 
@@ -305,6 +307,15 @@ static u32 code_crc(void)
 	return crc32_le(~0, code, PAGE_SIZE);
 }
 
+/* The code page, the header, GDT and IDT, and the page tables. */
+static u32 park_loop_crc(void)
+{
+	u32 crc = code_crc();
+
+	crc = crc32_le(crc, area_ptr(CPU_HANDOFF_DATA_OFF), PAGE_SIZE);
+	return crc32_le(crc, area_ptr(CPU_HANDOFF_PGT_OFF), CPU_HANDOFF_PGT_PAGES * PAGE_SIZE);
+}
+
 /*
  * Give each CPU a slot: its own from a previous kernel if it has one (it
  * may be parked there now), else a free one that no other CPU's APIC ID
@@ -362,6 +373,7 @@ static int build_area(void)
 	if (ret)
 		return ret;
 	assign_slots();
+	built_crc = park_loop_crc();
 	return 0;
 }
 
@@ -394,7 +406,16 @@ static const char *trampoline_refuse(enum cpu_handoff_reason reason)
 {
 #ifdef CONFIG_HIBERNATION
 	struct pbe *p;
+#endif
 
+	/*
+	 * The area is nosave, so a restore kernel loads an image page that
+	 * belongs there straight into it: an image made by a kernel without
+	 * this option, which used that memory.
+	 */
+	if (park_loop_crc() != built_crc)
+		return "the park loop was overwritten (by a hibernation image made by a kernel without it?)";
+#ifdef CONFIG_HIBERNATION
 	if (reason == CPU_HANDOFF_RESTORE) {
 		/* Pages of the image that the restore copies into place. */
 		for (p = restore_pblist; p; p = p->next) {
@@ -545,11 +566,24 @@ static struct handoff_slot *find_parked(u32 apicid)
 	return NULL;
 }
 
-/* The code page is executable in the kernel only while CPUs leave it. */
+/*
+ * The code page is executable in the kernel only while CPUs leave it, and
+ * then its direct-map alias is read-only: never writable and executable
+ * at once.  Process context.
+ */
 static void code_page_exec(bool exec)
 {
+	unsigned long alias = (unsigned long)__va(CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_CODE_OFF);
+
+	if (exec)
+		set_memory_ro(alias, 1);
 	__set_fixmap(FIX_CPU_HANDOFF, CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_CODE_OFF,
 		     exec ? PAGE_KERNEL_ROX : PAGE_KERNEL_RO);
+	if (!exec) {
+		flush_tlb_kernel_range(CPU_HANDOFF_TRAMPOLINE_VADDR,
+				       CPU_HANDOFF_TRAMPOLINE_VADDR + PAGE_SIZE);
+		set_memory_rw(alias, 1);
+	}
 }
 
 /**
@@ -619,11 +653,8 @@ static int trampoline_cpu_online(unsigned int cpu)
 {
 	if (!cpumask_test_and_clear_cpu(cpu, &released_mask))
 		return 0;
-	if (atomic_dec_and_test(&releasing)) {
+	if (atomic_dec_and_test(&releasing))
 		code_page_exec(false);
-		flush_tlb_kernel_range(CPU_HANDOFF_TRAMPOLINE_VADDR,
-				       CPU_HANDOFF_TRAMPOLINE_VADDR + PAGE_SIZE);
-	}
 	return 0;
 }
 
@@ -704,8 +735,6 @@ static int __init trampoline_init(void)
 		area = memremap(CPU_HANDOFF_AREA_PHYS, CPU_HANDOFF_CODE_OFF,
 				MEMREMAP_WB | MEMREMAP_ENC);
 		if (area && !build_area()) {
-			/* No writable alias of the code page in the direct map either. */
-			set_memory_np((unsigned long)__va(CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_CODE_OFF), 1);
 			code_page_exec(false);
 			trampoline_ready = true;
 		} else {
