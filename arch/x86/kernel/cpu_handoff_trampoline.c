@@ -734,8 +734,9 @@ static int __init trampoline_init(void)
 	if (area_reserved) {
 		area = memremap(CPU_HANDOFF_AREA_PHYS, CPU_HANDOFF_CODE_OFF,
 				MEMREMAP_WB | MEMREMAP_ENC);
+		/* Mapped first: building it checksums the code page through it. */
+		code_page_exec(false);
 		if (area && !build_area()) {
-			code_page_exec(false);
 			trampoline_ready = true;
 		} else {
 			area_why = "the trampoline area could not be mapped";
