@@ -25,6 +25,7 @@ if [ "${1:-}" = kexec-jump ]; then
 	for i in $(seq 1 "${REPS:-8}"); do
 		specs+=("kexec-jump:k=patched:cpus=$CPUS:cycles=1:want=cpu_handoff:~kexec-jump:~parked~3~CPUs:name=kexec-jump-patched-$i"
 			"kexec-jump:k=patched:cpus=$CPUS:cycles=1:offline=2:smttoggle=1:name=kexec-jump-patched-offline-smt-$i"
+			"kexec-jump:k=patched:cpus=$CPUS:cycles=1:append=cpu_handoff=trampoline:offline=2:smttoggle=1:name=kexec-jump-trampoline-$i"
 			"kexec-jump:k=base:cpus=$CPUS:cycles=1:name=kexec-jump-6.12-$i")
 	done
 	# A jump that hangs does so for good: do not wait the default 5 min.
@@ -64,12 +65,23 @@ nmi_expect() { # PARKING-KERNEL restore|kexec
 	fi
 }
 
+# The same for the trampoline: a kernel of the series parks in it when
+# cpu_handoff=trampoline (6.12 ignores the option and parks in HLT).
+nmi_expect_tramp() { # PARKING-KERNEL restore|kexec
+	if ! parks "$1" "$2"; then
+		echo "expect=xfail:why=$1~parks~CPUs~for~$2~in~HLT~in~memory~the~handoff~overwrites"
+	else
+		echo "expect=pass"
+	fi
+}
+
 c=cpus=$CPUS
+t=append=cpu_handoff=trampoline
 set -- \
 	"boot:k=patched:$c:name=boot-patched-nosmt" \
 	"kselftest:k=patched:$c:name=kselftest-patched" \
 	"kselftest:k=patched:$c:append=cpu_handoff=off:name=kselftest-patched-cpu_handoff-off" \
-	"kselftest:k=patched:$c:append=cpu_handoff=bogus:want=unknown~cpu_handoff=bogus;~accepted:~auto,~off,~init;~using~auto:name=kselftest-patched-cpu_handoff-bad-value" \
+	"kselftest:k=patched:$c:append=cpu_handoff=bogus:want=unknown~cpu_handoff=bogus;~accepted:~auto,~off,~init,~trampoline;~using~auto:name=kselftest-patched-cpu_handoff-bad-value" \
 	"hibernate:k=patched:$c:cycles=2:name=hibernate-patched-nosmt" \
 	"hibernate:k=patched:cpus=16:cycles=2:name=hibernate-patched-nosmt-16cpus" \
 	"hibernate:k=base:$c:cycles=2:name=hibernate-6.12-nosmt" \
@@ -90,6 +102,30 @@ set -- \
 	"nmi:image=base:restore=patched:$c:cycles=1:$(nmi_expect patched restore):name=nmi-6.12-restored-by-patched" \
 	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-6.12-to-patched" \
 	"nmi-kexec:kernels=patched,base:$c:cycles=1:$(nmi_expect patched kexec):name=nmi-kexec-patched-to-6.12" \
+	"kselftest:k=patched:$c:$t:name=kselftest-trampoline" \
+	"kselftest:k=patched:$c:smbios=Dell~Inc./OptiPlex~7050:want=park~CPUs~with~trampoline~(auto;~init~avoided:~Dell~OptiPlex~7050:name=kselftest-auto-on-smi-quirk-bios" \
+	"kaslr-abi:k=patched:$c:$t:name=trampoline-abi-independent-of-kaslr" \
+	"hibernate:k=patched:$c:$t:cycles=2:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-nosmt" \
+	"hibernate:k=patched:cpus=16:$t:cycles=2:name=hibernate-trampoline-nosmt-16cpus" \
+	"cross:image=base:restore=base:$c:$t:cycles=1:name=cross-6.12-by-6.12-trampoline-arg" \
+	"cross:image=base:restore=patched:$c:$t:cycles=1:name=cross-6.12-by-trampoline" \
+	"cross:image=patched:restore=base:$c:$t:cycles=1:name=cross-trampoline-by-6.12" \
+	"cross:image=patched:restore=patched:$c:$t:cycles=1:name=cross-trampoline-by-trampoline" \
+	"restore-fail:image=patched:restore=patched:$c:$t:name=restore-fail-trampoline" \
+	"kexec:kernels=patched:$c:$t:cycles=20:want=cpu_handoff:~kexec:~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-20" \
+	"kexec:kernels=patched:cpus=16:$t:cycles=20:want=cpu_handoff:~kexec:~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-20-16cpus" \
+	"kexec:kernels=patched,base:$c:$t:cycles=3:name=kexec-trampoline+6.12-chain" \
+	"kexec:kernels=base,patched:$c:$t:cycles=3:name=kexec-6.12+trampoline-chain" \
+	"kexec:kernels=patched:$c:cycles=2:once=cpu_handoff=trampoline:name=kexec-trampoline-taken-back-by-init" \
+	"kexec:kernels=patched:$c:$t:cycles=2:offline=2:name=kexec-trampoline-after-offlining-by-hand" \
+	"kexec:kernels=patched:$c:$t:cycles=2:smttoggle=1:name=kexec-trampoline-after-smt-toggle" \
+	"kexec:kernels=patched:$c:$t:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~trampoline,~2~never~booted~left~alone:name=kexec-trampoline-from-maxcpus-2" \
+	"nmi:image=patched:restore=base:$c:$t:cycles=1:$(nmi_expect_tramp base restore):name=nmi-trampoline-restored-by-6.12" \
+	"nmi:image=base:restore=patched:$c:$t:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-6.12-restored-by-trampoline" \
+	"nmi:image=patched:restore=patched:$c:$t:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-trampoline-restored-by-trampoline" \
+	"nmi-kexec:kernels=base,patched:$c:$t:cycles=1:$(nmi_expect_tramp base kexec):name=nmi-kexec-6.12-to-trampoline" \
+	"nmi-kexec:kernels=patched,base:$c:$t:cycles=1:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-to-6.12" \
+	"nmi-kexec:kernels=patched:$c:$t:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-chain" \
 	"hibernate:k=patched:$c:cycles=1:break=check:expect=fail:name=selftest-broken-guest-check" \
 	"hibernate:k=patched:$c:cycles=1:break=cpus:expect=fail:name=selftest-cpu-missing-after-resume" \
 	"hibernate:k=patched:$c:cycles=1:break=payload:expect=fail:name=selftest-payload-corrupted"

@@ -5,7 +5,10 @@
  *  1. cpu_handoff= was understood: the method debugfs reports matches the
  *     command line (an unknown value must fall back to auto with a warning);
  *  2. the per-CPU state file lists every possible CPU with its state;
- *  3. a test_resume hibernation cycle (snapshot, then restore into the same
+ *  3. the x86 trampoline is at its documented fixed address, and the page
+ *     tables say its code page is read-only and not executable there, and
+ *     that nothing in the kernel is writable and executable at once;
+ *  4. a test_resume hibernation cycle (snapshot, then restore into the same
  *     kernel) parks every other booted CPU, leaves the online set as it
  *     was, and the resumed kernel re-parks every CPU it inherited offline.
  *
@@ -22,6 +25,14 @@
 #include "../kselftest.h"
 
 #define DBG "/sys/kernel/debug/cpu_handoff/"
+#define PTDUMP "/sys/kernel/debug/page_tables/kernel"
+/* Documentation/arch/x86/cpu-handoff.rst: the ABI address */
+#define TRAMPOLINE_VADDR 0xffffffffff5ff000UL
+
+/* BIOSes cpu_handoff=auto must not park with INIT on (the kernel's list). */
+static const char * const smi_quirks[][2] = {
+	{ "Dell Inc.", "OptiPlex 7050" },
+};
 
 static int read_file(const char *path, char *buf, size_t len)
 {
@@ -80,9 +91,50 @@ static void cmdline_value(char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)(e - p), p);
 }
 
+static void dmi_value(const char *name, char *out, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/dmi/id/%s", name);
+	if (read_file(path, out, len) < 0)
+		out[0] = 0;
+	out[strcspn(out, "\n")] = 0;
+}
+
+/* Is this machine on the SMI quirk list? */
+static int smi_quirk(void)
+{
+	char vendor[128], product[128];
+	unsigned int i;
+
+	dmi_value("sys_vendor", vendor, sizeof(vendor));
+	dmi_value("product_name", product, sizeof(product));
+	for (i = 0; i < sizeof(smi_quirks) / sizeof(smi_quirks[0]); i++)
+		if (!strcmp(vendor, smi_quirks[i][0]) && !strcmp(product, smi_quirks[i][1]))
+			return 1;
+	return 0;
+}
+
+/* A value of the debugfs trampoline file, or "" */
+static void trampoline_value(const char *name, char *out, size_t len)
+{
+	char buf[65536], *p;
+	size_t n = strlen(name);
+
+	out[0] = 0;
+	if (read_file(DBG "trampoline", buf, sizeof(buf)) < 0)
+		return;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, name, n) && p[n] == ' ') {
+			snprintf(out, len, "%.*s", (int)strcspn(p + n + 1, "\n"), p + n + 1);
+			return;
+		}
+	}
+}
+
 static void test_method(void)
 {
-	char method[256], want[64], arg[64];
+	char method[256], want[256], arg[64], unavail[128];
 
 	cmdline_value(arg, sizeof(arg));
 	if (read_file(DBG "method", method, sizeof(method)) < 0) {
@@ -90,15 +142,109 @@ static void test_method(void)
 		return;
 	}
 	method[strcspn(method, "\n")] = 0;
+	trampoline_value("unavailable", unavail, sizeof(unavail));
 	if (!strcmp(arg, "off"))
 		snprintf(want, sizeof(want), "off (cpu_handoff=off)");
 	else if (!strcmp(arg, "init"))
 		snprintf(want, sizeof(want), "init (cpu_handoff=init)");
+	else if (!strcmp(arg, "trampoline") && !unavail[0])
+		snprintf(want, sizeof(want), "trampoline (cpu_handoff=trampoline)");
+	else if (!strcmp(arg, "trampoline"))
+		snprintf(want, sizeof(want), "init (auto; cpu_handoff=trampoline unusable: %s)",
+			 unavail);
+	else if (smi_quirk())
+		/* auto, absent, unknown: INIT is avoided on a quirky BIOS */
+		snprintf(want, sizeof(want), "trampoline (auto; init avoided: ");
 	else
 		/* auto, absent, or unknown: the safe default */
-		snprintf(want, sizeof(want), "init (cpu_handoff=auto)");
-	ksft_test_result(!strcmp(method, want), "method: cpu_handoff=%s gives '%s' (want '%s')\n",
+		snprintf(want, sizeof(want), "init (auto)");
+	ksft_test_result(!strncmp(method, want, strlen(want)) &&
+			 (want[strlen(want) - 1] == ' ' || !strcmp(method, want)),
+			 "method: cpu_handoff=%s gives '%s' (want '%s')\n",
 			 arg[0] ? arg : "(none)", method, want);
+}
+
+/*
+ * The trampoline's ABI address, and its diagnostics: a runner compares
+ * them across boots with KASLR (they must not change when _text does).
+ */
+static void test_trampoline_abi(void)
+{
+	char vaddr[64], phys[64], crc[64], kallsyms[1 << 16], *text;
+	FILE *f;
+
+	if (access(DBG "trampoline", R_OK)) {
+		ksft_test_result_skip("trampoline: no " DBG "trampoline (not x86)\n");
+		return;
+	}
+	trampoline_value("vaddr", vaddr, sizeof(vaddr));
+	trampoline_value("phys", phys, sizeof(phys));
+	trampoline_value("code_crc32", crc, sizeof(crc));
+	ksft_print_msg("trampoline vaddr=%s phys=%s code_crc32=%s\n", vaddr, phys, crc);
+	text = NULL;
+	f = fopen("/proc/kallsyms", "r");
+	while (f && fgets(kallsyms, sizeof(kallsyms), f)) {
+		if (strstr(kallsyms, " _text\n")) {
+			text = kallsyms;
+			break;
+		}
+	}
+	if (text)
+		ksft_print_msg("kernel _text=%.16s\n", text);
+	if (f)
+		fclose(f);
+	ksft_test_result(strtoul(vaddr, NULL, 0) == TRAMPOLINE_VADDR,
+			 "trampoline: code page at %s (ABI: %#lx)\n", vaddr, TRAMPOLINE_VADDR);
+}
+
+/* Does a ptdump line carry attribute @a as a word? */
+static int has_attr(const char *line, const char *a)
+{
+	const char *p = line;
+	size_t n = strlen(a);
+
+	while ((p = strstr(p, a))) {
+		if ((p == line || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/*
+ * Read the kernel page tables: the code page must be mapped read-only and
+ * not executable outside a handoff, and no kernel mapping W+X.
+ */
+static void test_trampoline_ptdump(void)
+{
+	char line[512], found[512] = "";
+	int wx = 0;
+	FILE *f;
+
+	if (access(DBG "trampoline", R_OK)) {
+		ksft_test_result_skip("ptdump: no trampoline (not x86)\n");
+		return;
+	}
+	f = fopen(PTDUMP, "r");
+	if (!f) {
+		ksft_test_result_skip("ptdump: no " PTDUMP " (CONFIG_PTDUMP_DEBUGFS)\n");
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+
+		if (sscanf(line, "0x%lx-0x%lx", &start, &end) != 2)
+			continue;
+		if (has_attr(line, "RW") && has_attr(line, "x") && !wx++)
+			ksft_print_msg("W+X: %s", line);
+		if (start <= TRAMPOLINE_VADDR && TRAMPOLINE_VADDR < end)
+			snprintf(found, sizeof(found), "%s", line);
+	}
+	fclose(f);
+	found[strcspn(found, "\n")] = 0;
+	ksft_test_result(found[0] && has_attr(found, "ro") && has_attr(found, "NX") && !wx,
+			 "ptdump: code page mapped '%s' (want ro NX), %d W+X mappings\n",
+			 found[0] ? found : "not mapped", wx);
 }
 
 static void test_state_file(void)
@@ -199,9 +345,11 @@ int main(void)
 		ksft_exit_skip("needs root\n");
 	if (access(DBG "method", R_OK))
 		ksft_exit_skip("no " DBG " (CONFIG_CPU_HANDOFF off, or debugfs not mounted)\n");
-	ksft_set_plan(5);
+	ksft_set_plan(7);
 	test_method();
 	test_state_file();
+	test_trampoline_abi();
+	test_trampoline_ptdump();
 	test_resume_cycle();
 	ksft_finished();
 }

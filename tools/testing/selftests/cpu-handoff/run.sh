@@ -58,6 +58,8 @@ Scenarios (KIND[:key=value]...):
              the debugfs state, a test_resume cycle
   kexec-jump jump to a trivial image with KEXEC_PRESERVE_CONTEXT and back
              (cycles times): same CPUs online, payload intact
+  kaslr-abi  kselftest twice with KASLR: the trampoline's address and code
+             must not change while the kernel's text moves
   sipi-nmi   experiment: INIT one offline AP into wait-for-SIPI, NMI it, and
              read its state from the QEMU monitor: does QEMU block the NMI?
 Keys:
@@ -77,6 +79,8 @@ Keys:
   break=check|cpus|payload  break a guest check on purpose (self-test)
   name=TEXT   TAP test name
   want=TEXT   a line the kernel log must contain (~ for space)
+  smbios=VENDOR/PRODUCT  the machine's DMI system vendor and product (~ for
+              space), for the SMI quirk list
   offline=C,..  kexec, kexec-jump: CPUs to offline by hand first
   smttoggle=1   kexec, kexec-jump: turn SMT on and off at runtime first
   once=W,..     kexec: command-line words for the cold boot only
@@ -155,7 +159,7 @@ qemu_start() {
 		-drive file="$data",if=virtio,format=raw,readonly=on \
 		-serial stdio -monitor unix:"$MONSOCK",server=on,wait=off \
 		-d cpu_reset -D "$log.qemu.$QRUN" \
-		"$@" </dev/null; echo $? >"$log.exit.$QRUN" ) 2>&1 | stamp >>"$log" ) &
+		"${SMBIOS_ARGS[@]}" "$@" </dev/null; echo $? >"$log.exit.$QRUN" ) 2>&1 | stamp >>"$log" ) &
 	QPID=$!
 }
 
@@ -567,6 +571,27 @@ run_kselftest() {
 	guest_done "$log"
 }
 
+# kaslr-abi: two kselftest boots with KASLR; the trampoline's diagnostics
+# (fixed address, code checksum) must be equal while _text differs.
+run_kaslr_abi() {
+	local tag=$1 cpus=$2 smt=$3 i a b ta tb
+	DEFAULT_KASLR=on
+	for i in 1 2; do
+		run_kselftest "$tag-$i" "$cpus" "$smt" >/dev/null || return 1
+		mv "$out/$tag-$i.log" "$out/$tag.$i.log"
+	done
+	cat "$out/$tag.1.log" "$out/$tag.2.log" >"$out/$tag.log"
+	a=$(grep -a -o 'trampoline vaddr=.*' "$out/$tag.1.log" | head -n1)
+	b=$(grep -a -o 'trampoline vaddr=.*' "$out/$tag.2.log" | head -n1)
+	ta=$(grep -a -o 'kernel _text=.*' "$out/$tag.1.log" | head -n1)
+	tb=$(grep -a -o 'kernel _text=.*' "$out/$tag.2.log" | head -n1)
+	echo "#   boot 1: $ta; $a"
+	echo "#   boot 2: $tb; $b"
+	[ -n "$a" ] && [ -n "$ta" ] || { fail "no trampoline or _text diagnostics"; return 1; }
+	[ "$ta" != "$tb" ] || { fail "KASLR did not move the kernel: the check proves nothing"; return 1; }
+	[ "$a" = "$b" ] || { fail "the trampoline changed with the kernel's layout"; return 1; }
+}
+
 # kexec-jump: jump to a trivial image with KEXEC_PRESERVE_CONTEXT and back,
 # cycles times; the online CPUs and the payload must be as before.
 run_kexec_jump() {
@@ -660,6 +685,11 @@ for spec in "${scenarios[@]}"; do
 	TNAME=$(opt name "$(echo "$spec" | sed 's/:/_/g; s/=/-/g; s/,/+/g')")
 	TIMEOUT=$((timeout_base + CPUS * 10 * cycles))
 	case $KIND in nmi*) DEFAULT_KASLR=on ;; *) DEFAULT_KASLR=off ;; esac
+	SMBIOS_ARGS=()
+	if [ -n "$(opt smbios "")" ]; then
+		sm=$(opt smbios "" | tr '~' ' ')
+		SMBIOS_ARGS=(-smbios "type=1,manufacturer=${sm%%/*},product=${sm#*/}")
+	fi
 	tag=$(printf '%02d-%s' "$n" "$TNAME" | tr -c 'A-Za-z0-9_+.-' '_')
 	RESULT_NOTE=""
 	WALL=NA
@@ -670,6 +700,7 @@ for spec in "${scenarios[@]}"; do
 	boot) run_boot "$tag" "$CPUS" "$smt" ;;
 	sipi-nmi) run_sipi_nmi "$tag" "$CPUS" ;;
 	kselftest) run_kselftest "$tag" "$CPUS" "$smt" ;;
+	kaslr-abi) run_kaslr_abi "$tag" "$CPUS" "$smt" ;;
 	kexec-jump) run_kexec_jump "$tag" "$CPUS" "$cycles" "$smt" ;;
 	hibernate) run_hibernate "$tag" "$CPUS" "$cycles" "$smt" ;;
 	cross) run_cross "$tag" "$CPUS" "$cycles" "$smt" 0 ;;
