@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench: CPU handoff cost, patched vs unpatched 6.12, in the same run.
+# make bench: CPU handoff cost, the series (INIT, and the trampoline) vs
+# unpatched 6.12, in the same run.
 # Not a pass/fail test.
 #   CPU_LIST="4 16 64"  vCPU counts      REPS=3  repetitions per count
 #   BENCH="restore kexec"  what to measure
@@ -20,10 +21,13 @@ BENCH=${BENCH:-restore kexec}
 specs=()
 for b in $BENCH; do
 	for n in $CPU_LIST; do
-		for k in base patched; do
+		for k in base patched trampoline; do
+			# "trampoline" is the patched kernel told to use it
+			a=""
+			[ $k = trampoline ] && a=":append=cpu_handoff=trampoline"
 			case $b in
-			restore) specs+=("cross:image=$k:restore=$k:cpus=$n:cycles=$REPS:name=restore-$k-$n") ;;
-			kexec) specs+=("kexec:kernels=$k:cpus=$n:cycles=$REPS:name=kexec-$k-$n") ;;
+			restore) specs+=("cross:image=$k:restore=$k:cpus=$n:cycles=$REPS$a:name=restore-$k-$n") ;;
+			kexec) specs+=("kexec:kernels=$k:cpus=$n:cycles=$REPS$a:name=kexec-$k-$n") ;;
 			esac
 		done
 	done
@@ -32,5 +36,6 @@ mem=$((768 + 0))
 "$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel" --mem "$mem" \
 	--timeout 900 --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
 	--kernel patched="$BUILD/out/patched/arch/x86/boot/bzImage" \
+	--kernel trampoline="$BUILD/out/patched/arch/x86/boot/bzImage" \
 	--kernel base="$BUILD/out/base/arch/x86/boot/bzImage" "${specs[@]}" | tee "$OUT/tap"
 "$REPO/mk/benchtable.sh" "$OUT/metrics.csv" | tee "$OUT/bench.md"

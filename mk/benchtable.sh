@@ -50,7 +50,7 @@ END {
 				b = median(stop[c SUBSEP "base"]); p = median(stop[key])
 				if (b != "" && p != "" && p > 0) sp = sprintf("%.0fx", b / p)
 			}
-			printf "| %d | %s | %d | %s | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k), n[key],
+			printf "| %d | %s | %d | %s | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k == "patched" ? "series, init" : "series, " k), n[key],
 				stat(stop[key], "%.2f"), stat(load[key], "%.3f"), stat(user[key], "%.3f"), sp
 		}
 	}
@@ -69,7 +69,7 @@ END {
 				b = median(kuser[c SUBSEP "base"]); p = median(kuser[key])
 				if (b != "" && p != "" && p > 0) sp = sprintf("%.2fx", b / p)
 			}
-			printf "| %d | %s | %d | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k), kn[key],
+			printf "| %d | %s | %d | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k == "patched" ? "series, init" : "series, " k), kn[key],
 				stat(kboot[key], "%.3f"), stat(kuser[key], "%.3f"), sp
 		}
 	}
