@@ -257,11 +257,12 @@ static int __init cpu_handoff_policy_init(void)
 	for (i = 0; i < nr_backends; i++)
 		n += scnprintf(names + n, sizeof(names) - n, ", %s", backends[i]->name);
 
+	b = find_backend(mode_arg);
 	if (!mode_arg[0] || !strcmp(mode_arg, "auto")) {
 		mode = MODE_AUTO;
 	} else if (!strcmp(mode_arg, "off")) {
 		mode = MODE_OFF;
-	} else if ((b = find_backend(mode_arg))) {
+	} else if (b) {
 		mode = MODE_BACKEND;
 	} else {
 		pr_warn("unknown cpu_handoff=%s; accepted: auto, off%s; using auto\n",
@@ -274,8 +275,8 @@ static int __init cpu_handoff_policy_init(void)
 		if (why) {
 			pr_warn("cpu_handoff=%s cannot be used here (%s); using auto\n",
 				b->name, why);
-			scnprintf(policy_why, sizeof(policy_why), "auto; cpu_handoff=%s unusable: %s",
-				  b->name, why);
+			scnprintf(policy_why, sizeof(policy_why),
+				  "auto; cpu_handoff=%s unusable: %s", b->name, why);
 			mode = MODE_AUTO;
 		} else {
 			backend = b;

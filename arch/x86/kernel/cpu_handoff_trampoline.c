@@ -232,7 +232,8 @@ static void build_tables(void)
 
 	/* The one kernel page, for the instruction after the CR3 write. */
 	pgt(CPU_HANDOFF_PGT_PUD)[(entry >> 30) & 511] = pgt_pa(CPU_HANDOFF_PGT_PMD_ENTRY) | table;
-	pgt(CPU_HANDOFF_PGT_PMD_ENTRY)[(entry >> 21) & 511] = pgt_pa(CPU_HANDOFF_PGT_PTE_ENTRY) | table;
+	pgt(CPU_HANDOFF_PGT_PMD_ENTRY)[(entry >> 21) & 511] =
+		pgt_pa(CPU_HANDOFF_PGT_PTE_ENTRY) | table;
 	pgt(CPU_HANDOFF_PGT_PTE_ENTRY)[(entry >> 12) & 511] =
 		(__pa_symbol(cpu_handoff_enter_trampoline) & PAGE_MASK) | leaf(PAGE_KERNEL_ROX);
 
@@ -560,7 +561,8 @@ static struct handoff_slot *find_parked(u32 apicid)
 	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++) {
 		struct handoff_slot *s = slot_ptr(n);
 
-		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_PARKED && READ_ONCE(s->apicid) == apicid)
+		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_PARKED &&
+		    READ_ONCE(s->apicid) == apicid)
 			return s;
 	}
 	return NULL;
@@ -736,11 +738,10 @@ static int __init trampoline_init(void)
 				MEMREMAP_WB | MEMREMAP_ENC);
 		/* Mapped first: building it checksums the code page through it. */
 		code_page_exec(false);
-		if (area && !build_area()) {
+		if (area && !build_area())
 			trampoline_ready = true;
-		} else {
+		else
 			area_why = "the trampoline area could not be mapped";
-		}
 	}
 	register_reboot_notifier(&trampoline_reboot_nb);
 	register_syscore(&trampoline_syscore);

@@ -109,7 +109,7 @@ static int smi_quirk(void)
 
 	dmi_value("sys_vendor", vendor, sizeof(vendor));
 	dmi_value("product_name", product, sizeof(product));
-	for (i = 0; i < sizeof(smi_quirks) / sizeof(smi_quirks[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(smi_quirks); i++)
 		if (!strcmp(vendor, smi_quirks[i][0]) && !strcmp(product, smi_quirks[i][1]))
 			return 1;
 	return 0;
@@ -310,9 +310,15 @@ static void test_resume_cycle(void)
 	 * briefly online while it works: wait for it to finish.
 	 */
 	for (i = 0; i < 100; i++) {
-		char state[65536];
+		char state[65536], now[256];
 
-		if (read_file(DBG "state", state, sizeof(state)) > 0 && !strstr(state, "inherited"))
+		/*
+		 * A CPU stops being "inherited" when it comes online, before it
+		 * goes offline again: also wait for the online set to settle.
+		 */
+		if (read_file(DBG "state", state, sizeof(state)) > 0 && !strstr(state, "inherited") &&
+		    read_file("/sys/devices/system/cpu/online", now, sizeof(now)) > 0 &&
+		    !strcmp(now, before))
 			break;
 		usleep(100000);
 	}
