@@ -214,6 +214,24 @@ static const char *backend_unusable(const struct cpu_handoff_backend *b)
 	return b->unusable ? b->unusable() : NULL;
 }
 
+/**
+ * cpu_handoff_unusable() - why a parking method cannot be used here
+ * @name: the method's name, as accepted by cpu_handoff=
+ *
+ * Lets one backend ask about another: the trampoline takes CPUs back with
+ * INIT-SIPI-SIPI where INIT can be used, and through its release word
+ * only where it cannot.
+ *
+ * Return: NULL if the method is registered and usable on this machine,
+ * else a reason for the log.
+ */
+const char *cpu_handoff_unusable(const char *name)
+{
+	const struct cpu_handoff_backend *b = find_backend(name);
+
+	return b ? backend_unusable(b) : "not built in";
+}
+
 /* cpu_handoff=auto: the usable, not avoided backend of lowest rank. */
 static const struct cpu_handoff_backend *pick_auto(void)
 {

@@ -77,6 +77,11 @@ nmi_expect_tramp() { # PARKING-KERNEL restore|kexec
 
 c=cpus=$CPUS
 t=append=cpu_handoff=trampoline
+# INIT unusable, as on platforms that block it: auto picks the trampoline
+# and CPUs come back through the release word.  Not in a chain with 6.12
+# in the middle: 6.12 uses INIT anyway and leaves the slots stale (docs).
+r=append=cpu_handoff_noinit
+rel=want=CH:~TRAMPOLINE~released=3~release_fallbacks=0
 set -- \
 	"boot:k=patched:$c:name=boot-patched-nosmt" \
 	"kselftest:k=patched:$c:name=kselftest-patched" \
@@ -114,9 +119,9 @@ set -- \
 	"restore-fail:image=patched:restore=patched:$c:$t:name=restore-fail-trampoline" \
 	"kexec:kernels=patched:$c:$t:cycles=20:want=cpu_handoff:~kexec:~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-20" \
 	"kexec:kernels=patched:cpus=16:$t:cycles=20:want=cpu_handoff:~kexec:~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-20-16cpus" \
-	"kexec:kernels=patched,base:$c:$t:cycles=3:expect=xfail:why=intermittent:~a~triple~fault~when~INIT-SIPI-SIPI~takes~trampoline-parked~CPUs~back~after~kexec~under~QEMU/TCG,~not~yet~explained:name=kexec-trampoline+6.12-chain" \
-	"kexec:kernels=base,patched:$c:$t:cycles=3:expect=xfail:why=intermittent:~a~triple~fault~when~INIT-SIPI-SIPI~takes~trampoline-parked~CPUs~back~after~kexec~under~QEMU/TCG,~not~yet~explained:name=kexec-6.12+trampoline-chain" \
-	"kexec:kernels=patched:$c:cycles=2:once=cpu_handoff=trampoline:expect=xfail:why=intermittent:~a~triple~fault~when~INIT-SIPI-SIPI~takes~trampoline-parked~CPUs~back~after~kexec~under~QEMU/TCG,~not~yet~explained:name=kexec-trampoline-taken-back-by-init" \
+	"kexec:kernels=patched,base:$c:$t:cycles=3:name=kexec-trampoline+6.12-chain" \
+	"kexec:kernels=base,patched:$c:$t:cycles=3:name=kexec-6.12+trampoline-chain" \
+	"kexec:kernels=patched:$c:cycles=2:once=cpu_handoff=trampoline:name=kexec-trampoline-taken-back-by-init" \
 	"kexec:kernels=patched:$c:$t:cycles=2:offline=2:name=kexec-trampoline-after-offlining-by-hand" \
 	"kexec:kernels=patched:$c:$t:cycles=2:smttoggle=1:name=kexec-trampoline-after-smt-toggle" \
 	"kexec:kernels=patched:$c:$t:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~trampoline,~2~never~booted~left~alone:name=kexec-trampoline-from-maxcpus-2" \
@@ -124,8 +129,19 @@ set -- \
 	"nmi:image=base:restore=patched:$c:$t:cycles=1:expect=xfail:why=a~6.12~image~may~have~pages~in~the~trampoline~area:~the~restore~then~falls~back~to~INIT,~and~QEMU/TCG~delivers~NMI~in~wait-for-SIPI:name=nmi-6.12-restored-by-trampoline" \
 	"nmi:image=patched:restore=patched:$c:$t:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-trampoline-restored-by-trampoline" \
 	"nmi-kexec:kernels=base,patched:$c:$t:cycles=1:$(nmi_expect_tramp base kexec):name=nmi-kexec-6.12-to-trampoline" \
-	"nmi-kexec:kernels=patched,base:$c:$t:cycles=1:expect=xfail:why=intermittent:~a~triple~fault~when~INIT-SIPI-SIPI~takes~trampoline-parked~CPUs~back~after~kexec~under~QEMU/TCG,~not~yet~explained:name=nmi-kexec-trampoline-to-6.12" \
+	"nmi-kexec:kernels=patched,base:$c:$t:cycles=1:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-to-6.12" \
 	"nmi-kexec:kernels=patched:$c:$t:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-chain" \
+	"kselftest:k=patched:$c:$r:name=kselftest-release-word" \
+	"hibernate:k=patched:$c:$r:cycles=2:$rel:name=hibernate-release-word-nosmt" \
+	"cross:image=base:restore=patched:$c:$r:cycles=1:name=cross-6.12-by-release-word" \
+	"cross:image=patched:restore=base:$c:$r:cycles=1:name=cross-release-word-by-6.12" \
+	"cross:image=patched:restore=patched:$c:$r:cycles=1:$rel:name=cross-release-word-by-release-word" \
+	"restore-fail:image=patched:restore=patched:$c:$r:name=restore-fail-release-word" \
+	"kexec:kernels=patched:$c:$r:cycles=20:$rel:name=kexec-release-word-chain-20" \
+	"kexec:kernels=patched,base:$c:$r:cycles=1:name=kexec-release-word-to-6.12" \
+	"kexec:kernels=patched:$c:$r:cycles=2:offline=2:smttoggle=1:name=kexec-release-word-after-offline-and-smt-toggle" \
+	"nmi:image=patched:restore=patched:$c:$r:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-release-word-restored-by-release-word" \
+	"nmi-kexec:kernels=patched:$c:$r:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-release-word-chain" \
 	"hibernate:k=patched:$c:cycles=1:break=check:expect=fail:name=selftest-broken-guest-check" \
 	"hibernate:k=patched:$c:cycles=1:break=cpus:expect=fail:name=selftest-cpu-missing-after-resume" \
 	"hibernate:k=patched:$c:cycles=1:break=payload:expect=fail:name=selftest-payload-corrupted"

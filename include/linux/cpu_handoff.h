@@ -91,6 +91,7 @@ struct cpu_handoff_backend {
 #ifdef CONFIG_CPU_HANDOFF
 int cpu_handoff_register_backend(const struct cpu_handoff_backend *backend);
 const struct cpu_handoff_backend *cpu_handoff_chosen(void);
+const char *cpu_handoff_unusable(const char *name);
 const struct cpu_handoff_backend *cpu_handoff_backend_for(enum cpu_handoff_reason reason);
 struct dentry *cpu_handoff_debugfs_dir(void);
 bool cpu_handoff_active(void);

@@ -38,8 +38,24 @@
 #include <asm/reboot.h>
 #include <asm/smp.h>
 
+static bool noinit __ro_after_init;
+
+/*
+ * Behave as on a platform that blocks INIT: cpu_handoff=auto picks the
+ * trampoline and CPUs parked there are taken back through the release
+ * word.  For testing those paths on machines where INIT works.
+ */
+static int __init cpu_handoff_noinit_setup(char *arg)
+{
+	noinit = true;
+	return 0;
+}
+early_param("cpu_handoff_noinit", cpu_handoff_noinit_setup);
+
 static const char *init_unusable(void)
 {
+	if (noinit)
+		return "cpu_handoff_noinit on the command line";
 	if (!boot_cpu_has(X86_FEATURE_APIC) || !apic)
 		return "no local APIC";
 	/*

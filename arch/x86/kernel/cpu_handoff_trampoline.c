@@ -15,7 +15,7 @@
  *   - the area is reserved RAM, so it is in no hibernation image and is
  *     marked reserved in the memory map kexec hands to the next kernel;
  *   - the next kernel takes a CPU back with INIT-SIPI-SIPI, like from
- *     anywhere else, or, where it does not use INIT, through the CPU's
+ *     anywhere else, or, where INIT cannot be used, through the CPU's
  *     release word: it stores a CR3 and a 64-bit entry there and sends an
  *     NMI, and the loop jumps.
  *
@@ -595,8 +595,8 @@ static void code_page_exec(bool exec)
  * @start_ip: the 64-bit entry of the real-mode trampoline
  *
  * Called by do_boot_cpu().  If @apicid is parked in the trampoline and
- * this kernel parks CPUs there too (it does not use INIT), write the
- * release word and kick the CPU with an NMI: it loads the real-mode
+ * INIT cannot be used on this machine, write the release word and kick
+ * the CPU with an NMI: it loads the real-mode
  * trampoline's page tables and jumps to @start_ip, as if woken by a
  * 64-bit platform wakeup.  Otherwise withdraw the slot: the ordinary
  * INIT-SIPI-SIPI resets the CPU out of the loop.
@@ -615,7 +615,13 @@ int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip
 	s = find_parked(apicid);
 	if (!s)
 		return -ENOENT;
-	if (cpu_handoff_chosen() != &x86_trampoline_backend || !trampoline_ready) {
+	/*
+	 * Where INIT works, never trust a slot: a kernel that knows nothing of
+	 * the trampoline may have taken the CPU out with INIT since, and left
+	 * its slot saying parked; an NMI would then hit that kernel's stop
+	 * loop, in memory this kernel has overwritten.
+	 */
+	if (!cpu_handoff_unusable("init") || !trampoline_ready) {
 		cmpxchg(&s->state, CPU_HANDOFF_SLOT_PARKED, CPU_HANDOFF_SLOT_FREE);
 		return -ENOENT;
 	}

@@ -91,6 +91,20 @@ static void cmdline_value(char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)(e - p), p);
 }
 
+/* Is WORD a whole word of /proc/cmdline? */
+static int cmdline_has(const char *word)
+{
+	char buf[4096], *p;
+	size_t n = strlen(word);
+
+	if (read_file("/proc/cmdline", buf, sizeof(buf)) < 0)
+		return 0;
+	for (p = strstr(buf, word); p; p = strstr(p + 1, word))
+		if ((p == buf || p[-1] == ' ') && strchr(" \t\n", p[n]))
+			return 1;
+	return 0;
+}
+
 static void dmi_value(const char *name, char *out, size_t len)
 {
 	char path[128];
@@ -152,6 +166,10 @@ static void test_method(void)
 	else if (!strcmp(arg, "trampoline"))
 		snprintf(want, sizeof(want), "init (auto; cpu_handoff=trampoline unusable: %s)",
 			 unavail);
+	else if (cmdline_has("cpu_handoff_noinit") && !unavail[0])
+		/* auto, absent, unknown: INIT is unusable, so the trampoline */
+		snprintf(want, sizeof(want),
+			 "trampoline (auto; init unusable: cpu_handoff_noinit on the command line)");
 	else if (smi_quirk())
 		/* auto, absent, unknown: INIT is avoided on a quirky BIOS */
 		snprintf(want, sizeof(want), "trampoline (auto; init avoided: ");

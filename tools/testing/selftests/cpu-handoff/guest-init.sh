@@ -85,9 +85,18 @@ settle() {
 	[ "$t" -gt 0 ] && say "SETTLED online=$(online) after ${t}00 ms"
 }
 
+# How CPUs came out of the trampoline in this kernel so far (the release
+# word is used only where INIT is unusable, e.g. cpu_handoff_noinit).
+tramp_counts() {
+	tr=/sys/kernel/debug/cpu_handoff/trampoline
+	[ -r $tr ] || return 0
+	say "TRAMPOLINE $(awk '$1 == "released" || $1 == "release_fallbacks" { printf "%s=%s ", $1, $2 }' $tr)"
+}
+
 smt=$(cat /sys/devices/system/cpu/smt/control 2>/dev/null || echo none)
 say "BOOT kernel=$(uname -r) step=$step online=$(online) present=$(cat /sys/devices/system/cpu/present) smt=$smt"
 say "VERSION $(cat /proc/version)"
+tramp_counts
 
 check_cpus() {
 	n=$(count_cpus "$(online)")
@@ -119,6 +128,7 @@ do_hibernate() {
 		# A kernel that re-parks inherited CPUs off the resume path has
 		# them briefly online right after resume: let that settle.
 		settle "$before"
+		tramp_counts
 		after=$(online)
 		ok=1
 		[ "$brk" = payload ] && [ "$i" = 1 ] &&
