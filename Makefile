@@ -13,6 +13,9 @@
 #   make measure    baseline numbers at 4 and 16 vCPUs -> build/measure/
 #   make bench      handoff cost, patched vs 6.12 in one run: restore and
 #                   kexec, CPU_LIST="4 16 64" vCPUs, REPS=3 -> build/bench/
+#   make series     the mailing-list series + cover letter -> build/series/
+#   make lint       git am, every prefix builds, checkpatch, sparse, W=1,
+#                   kernel-doc, htmldocs
 #   make clean      drop build outputs, keep the unpacked base
 #
 # Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto.
@@ -31,12 +34,12 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all deps tree kernel baseline kernels guest run check check-kexec-jump measure bench clean distclean help
+.PHONY: all deps lint-deps tree kernel baseline kernels guest run check check-kexec-jump measure bench series lint clean distclean help
 
 all: kernels guest
 
 help:
-	@sed -n '3,19p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,22p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
@@ -82,8 +85,17 @@ measure: kernels guest
 bench: kernels guest
 	@$(REPO)/mk/bench.sh
 
+lint-deps:
+	@$(REPO)/mk/deps.sh lint
+
+series: tree
+	@$(REPO)/mk/series.sh
+
+lint: series lint-deps
+	@$(REPO)/mk/lint.sh
+
 clean:
-	rm -rf $(BUILD)/out $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/measure $(BUILD)/bench
+	rm -rf $(BUILD)/out $(BUILD)/series $(BUILD)/series.git $(BUILD)/lint $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/measure $(BUILD)/bench
 
 distclean:
 	rm -rf $(BUILD)

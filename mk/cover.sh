@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Fill git format-patch's cover letter with the current results:
+# mk/cover.sh build/series/0000-cover-letter.patch
+#
+# The results come from the files in results/ (see results/README.md for
+# how each is made), so the letter says what was measured, not what the
+# tree would do now; their dates are printed with them.
+set -e
+. "$(dirname "$0")/lib.sh"
+
+cover=${1:?usage: cover.sh COVER-LETTER}
+R=$REPO/results
+subject="x86: Park CPUs outside both kernels across hibernation restore and kexec"
+
+# table FILE: the first markdown table of FILE.
+table() {
+	awk '/^\|/ { t = 1; print; next } t { exit }' "$1"
+}
+
+blurb() {
+	cat <<-'EOF'
+	When one kernel hands the machine to another, a hibernation restore
+	kernel jumping into the image or kexec starting a new kernel, the other
+	CPUs must not run code of either kernel.  x86 parks them in HLT or MWAIT
+	loops in the outgoing kernel's memory, which the handoff overwrites.  An
+	NMI, SMI or machine check, or a write to a monitored line, then makes a
+	parked CPU execute garbage: the nosmt hibernation triple faults of 2016
+	and 2019, whose workaround is that the restore kernel onlines every
+	nosmt sibling only to put it back in HLT, and the kexec triple faults of
+	2023.  Parking CPUs in INIT on shutdown (2023) was reverted because some
+	BIOSes hang in SMI rendezvous with CPUs in wait-for-SIPI.
+
+	This series parks them for the handoff only, where nothing of either
+	kernel is touched:
+
+	 - INIT, the default: the CPU sits in wait-for-SIPI, where NMI, SMI
+	   and INIT are blocked, until the incoming kernel's ordinary
+	   INIT-SIPI-SIPI.  The restore kernel holds its other online CPUs with
+	   one IPI each and sends INIT at the point of no return; the resumed
+	   kernel re-parks what it inherited off the resume path.  kexec sends
+	   INIT to stopped and offline CPUs.  Never used for reboot or power off.
+
+	 - A fixed-address trampoline where INIT cannot be used or is not
+	   welcome (SEV-ES/SNP and TDX guests, platform wakeup methods, tboot,
+	   a DMI list of SMI-rendezvous BIOSes): 128 KiB at a fixed physical
+	   address, reserved in every kernel with the option, holding a HLT loop
+	   with its own page tables, GDT, IDT and stacks; the code page sits at
+	   a fixed virtual address below the vsyscall page, read-only and NX in
+	   the kernel.  The next kernel takes CPUs back with INIT-SIPI-SIPI, or
+	   where INIT is unusable through a release word in the area.
+
+	cpu_handoff=auto|init|trampoline|off chooses; off is today's
+	behaviour.  Patches 1-8 are the mechanism, 9 the documentation, 10 a
+	test-only NMI injector (it applies to plain 6.12 too, so both are
+	measured the same way), 11 the kselftest and the QEMU runner, 12
+	MAINTAINERS.
+	EOF
+	echo
+	echo "Base: Debian linux-source-6.12 $(base_get BASE_DEBVERSION) (Linux $(base_get BASE_KERNELVERSION)),"
+	echo "tarball sha256 $(base_get BASE_SHA256);"
+	echo "base-commit below is that tarball committed as is (fixed identity and date)."
+	echo
+	echo "Results"
+	echo "======="
+	echo
+	echo "All under QEMU 7.2/TCG on a 2-core host (KVM guests do not boot there),"
+	echo "-cpu max,vendor=GenuineIntel, nosmt, -smp N,sockets=1,cores=N/2,threads=2."
+	echo
+	if [ -f "$R/check-summary.md" ]; then
+		sed -n '/^<!-- cover -->$/,/^<!-- \/cover -->$/p' "$R/check-summary.md" | sed '1d;$d'
+		echo
+	else
+		echo "(results/check-summary.md is missing: no test results recorded)"
+		echo
+	fi
+	if [ -f "$R/bench-restore.md" ]; then
+		echo "Restore-kernel CPU stop time against 6.12, same run (results/bench-restore.md):"
+		echo
+		table "$R/bench-restore.md"
+		echo
+	fi
+	if [ -f "$R/bench-kexec.md" ]; then
+		echo "kexec, reboot(KEXEC) to the next kernel against 6.12 (results/bench-kexec.md):"
+		echo
+		table "$R/bench-kexec.md"
+		echo
+	fi
+	cat <<-'EOF'
+	Open questions
+	==============
+
+	 - SMI-rendezvous BIOSes: INIT parking lasts from the point of no return
+	   to the incoming kernel's bringup (milliseconds for kexec; a resumed
+	   kernel re-parks inherited CPUs within a second).  Is that short enough
+	   everywhere, or should auto prefer the trampoline on all client
+	   machines and not only on the DMI list (one entry, bz#217995)?
+	 - Power in wait-for-SIPI: a kernel without the series (6.12) leaves
+	   INIT-parked CPUs there until it wakes them, and it only wakes its
+	   nosmt siblings.  We found no data on package C-states with CPUs in
+	   wait-for-SIPI.
+	 - MCE: INIT clears CR4.MCE, so a machine check broadcast while CPUs are
+	   parked shuts the machine down instead of running a handler in
+	   overwritten memory.  We think that is the right trade; the trampoline
+	   keeps CR4.MCE and restarts its loop on #MC.
+	 - QEMU/TCG delivers NMIs to CPUs in wait-for-SIPI, against the SDM, so
+	   the NMI property of INIT parking could not be shown here; it is shown
+	   for the trampoline.  Hardware or KVM results are welcome.
+	 - The fixed trampoline address (0xe00000 physical, 0xffffffffff5ff000
+	   virtual) becomes ABI between kernels; a stale slot left by a kernel
+	   without the option is why the release word is only trusted where
+	   INIT is unusable.  SEV-SNP, whose AP creation could also leave a
+	   stale slot, was not tried.
+	EOF
+}
+
+[ -f "$cover" ] || die "no cover letter at $cover"
+python3 - "$cover" "$subject" <(blurb) <<'EOF'
+import sys
+path, subject, blurb = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
+s = open(path).read()
+if '*** SUBJECT HERE ***' not in s or '*** BLURB HERE ***' not in s:
+    sys.exit('cover.sh: %s is not an unfilled git cover letter' % path)
+s = s.replace('*** SUBJECT HERE ***', subject, 1)
+s = s.replace('*** BLURB HERE ***', blurb.rstrip('\n'), 1)
+open(path, 'w').write(s)
+EOF

@@ -1,0 +1,162 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make series: the mailing-list series, from MANIFEST.
+#
+# Every "patch:" block of MANIFEST becomes one commit on the pinned base:
+# its patches/ entries ("hook:") applied, its new files ("file:") added
+# whole, and, for the block that says "maintainers", the top-level
+# MAINTAINERS entry merged into MAINTAINERS in sorted position.  The
+# commit message is the first hook's mail body, or "body: FILE".
+#
+# Writes build/series/: the patches and a cover letter (git format-patch,
+# with base-commit:), and build/series.git, the commits themselves.
+# Fails if a new file or a patches/ entry is in no block or in two, if
+# MANIFEST and patches/series disagree on the order of the hooks, or if
+# a hook does not apply.
+set -e
+. "$(dirname "$0")/lib.sh"
+
+src=$BUILD/linux
+git=$BUILD/series.git
+out=$BUILD/series
+work=$BUILD/.series
+aname=${AUTHOR_NAME:-CPU Handoff Developers}
+amail=${AUTHOR_EMAIL:-cpu-handoff@lists.example.org}
+
+[ -d "$src/.git" ] || die "$src is not assembled; run 'make tree'"
+rm -rf "$work" && mkdir -p "$work"
+
+# MANIFEST -> one line per item: N<TAB>kind<TAB>value
+awk -v OFS='\t' '
+	/^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
+	/^patch:/ { n++; sub(/^patch:[[:space:]]*/, ""); print n, "subject", $0; next }
+	/^[[:space:]]+(file|hook|body):/ { k = $1; sub(/:$/, "", k); print n, k, $2; next }
+	/^[[:space:]]+(baseline|maintainers)[[:space:]]*$/ { print n, $1, "-"; next }
+	/^[[:space:]]+check:/ { next }
+	{ printf "MANIFEST: cannot parse: %s\n", $0 > "/dev/stderr"; bad = 1 }
+	END { exit bad }
+' "$REPO/MANIFEST" >"$work/items" || die "MANIFEST has lines it cannot parse"
+
+# Each new file and each patches/ entry in exactly one block.
+new_files >"$work/files.want"
+awk -F'\t' '$2 == "file" { print $3 }' "$work/items" | sort >"$work/files.have"
+series_entries >"$work/hooks.series"
+awk -F'\t' '$2 == "hook" { print $3 }' "$work/items" >"$work/hooks.have"
+errs=0
+for f in $(comm -23 "$work/files.want" <(sort -u "$work/files.have")); do
+	echo "error: new file $f is in no MANIFEST patch" >&2; errs=1
+done
+for f in $(comm -13 "$work/files.want" <(sort -u "$work/files.have")); do
+	echo "error: MANIFEST names $f, which is not a new file of this repository" >&2; errs=1
+done
+for f in $(uniq -d "$work/files.have"; sort "$work/hooks.have" | uniq -d); do
+	echo "error: $f is in more than one MANIFEST patch" >&2; errs=1
+done
+if ! cmp -s "$work/hooks.series" "$work/hooks.have"; then
+	echo "error: MANIFEST's hooks differ from patches/series (they must be the same, in the same order):" >&2
+	diff "$work/hooks.series" "$work/hooks.have" | sed 's/^/  /' >&2
+	errs=1
+fi
+for f in "$REPO"/patches/*.patch; do
+	grep -qxF "$(basename "$f")" "$work/hooks.series" ||
+		{ echo "error: patches/$(basename "$f") is not in patches/series" >&2; errs=1; }
+done
+[ "$(awk -F'\t' '$2 == "maintainers"' "$work/items" | wc -l)" = 1 ] ||
+	{ echo "error: exactly one MANIFEST patch must say 'maintainers'" >&2; errs=1; }
+[ "$errs" = 0 ] || die "MANIFEST does not describe the series"
+
+# The commits, in a repository of their own that shares the base's objects.
+rm -rf "$git"
+git clone -q --shared --no-checkout "$src" "$git"
+git -C "$git" checkout -q -B series base
+git -C "$git" config user.name "$aname"
+git -C "$git" config user.email "$amail"
+basecommit=$(git -C "$git" rev-parse HEAD)
+
+# merge_maintainers: our entry goes before the first entry whose name sorts
+# after it (MAINTAINERS is sorted by entry name, after its preamble,
+# which ends at the first entry, "3C59X NETWORK DRIVER").
+merge_maintainers() {
+	local f=$git/MAINTAINERS ours=$REPO/MAINTAINERS
+	python3 - "$f" "$ours" <<-'EOF'
+	import sys
+	path, ours = sys.argv[1], sys.argv[2]
+	lines = open(path).read().split('\n')
+	entry = open(ours).read().rstrip('\n').split('\n')
+	name = entry[0]
+	start = next(i for i, l in enumerate(lines) if l == '3C59X NETWORK DRIVER')
+	at = None
+	for i in range(start, len(lines)):
+	    l = lines[i]
+	    if l and (i == 0 or lines[i - 1] == '') and not l[0].isspace() and \
+	       len(l) > 2 and l[1] != ':' and i + 1 < len(lines) and lines[i + 1][:2] in ('M:', 'R:', 'L:', 'S:', 'W:', 'F:', 'T:', 'P:', 'Q:', 'B:', 'C:', 'K:', 'N:', 'X:'):
+	        if l == name:
+	            sys.exit('MAINTAINERS already has ' + name)
+	        if l.upper() > name.upper():
+	            at = i
+	            break
+	if at is None:
+	    sys.exit('no place for ' + name + ' in MAINTAINERS')
+	lines[at:at] = entry + ['']
+	open(path, 'w').write('\n'.join(lines))
+	EOF
+}
+
+nblocks=$(awk -F'\t' '{ print $1 }' "$work/items" | sort -n | tail -n1)
+for n in $(seq 1 "$nblocks"); do
+	subject=$(awk -F'\t' -v n="$n" '$1 == n && $2 == "subject" { print $3 }' "$work/items")
+	body=""
+	first_hook=""
+	while IFS=$'\t' read -r _ kind val; do
+		case $kind in
+		hook)
+			[ -n "$first_hook" ] || first_hook=$REPO/patches/$val
+			git -C "$git" apply --index --whitespace=error-all "$REPO/patches/$val" 2>"$work/err" || {
+				cat "$work/err" >&2
+				die "patch $n ($subject): patches/$val does not apply"
+			}
+			;;
+		file)
+			mkdir -p "$(dirname "$git/$val")"
+			cp "$REPO/$val" "$git/$val"
+			git -C "$git" add -f "$val"
+			;;
+		body) body=$REPO/$val ;;
+		maintainers)
+			merge_maintainers || die "patch $n: cannot merge MAINTAINERS"
+			git -C "$git" add MAINTAINERS
+			;;
+		esac
+	done < <(awk -F'\t' -v n="$n" '$1 == n' "$work/items")
+	{
+		echo "$subject"
+		echo
+		if [ -n "$body" ]; then
+			cat "$body"
+			echo
+			echo "Signed-off-by: $aname <$amail>"
+		elif [ -n "$first_hook" ]; then
+			# The hook mail's body: after the Subject header (and its
+			# continuation lines), up to the "---" line.
+			git mailinfo "$work/msg" /dev/null <"$first_hook" >/dev/null
+			cat "$work/msg"
+		else
+			die "patch $n ($subject) has no hook and no body: file"
+		fi
+	} >"$work/commitmsg"
+	git -C "$git" diff --cached --quiet && die "patch $n ($subject) changes nothing"
+	GIT_AUTHOR_DATE="2026-11-21T00:00:00Z" GIT_COMMITTER_DATE="2026-11-21T00:00:00Z" \
+		git -C "$git" commit -q --cleanup=verbatim -F "$work/commitmsg"
+done
+
+# The series must add up to the assembled tree (build/linux) exactly.
+# Upstream files: the same hooks in the same order, so they must match;
+# new files are copies.  A difference means MANIFEST lost something.
+diffs=$(git -C "$git" diff --name-only --diff-filter=MD "$(git -C "$src" rev-parse HEAD)" HEAD \
+	-- . ':!MAINTAINERS')
+[ -z "$diffs" ] || die "the series differs from build/linux in: $diffs (run make tree?)"
+rm -rf "$out" && mkdir -p "$out"
+git -C "$git" format-patch -q --cover-letter --base="$basecommit" --thread=shallow \
+	--subject-prefix="PATCH" -o "$out" "$basecommit"..HEAD
+"$REPO/mk/cover.sh" "$out"/0000-cover-letter.patch
+note "SERIES  $out ($(git -C "$git" rev-list --count "$basecommit"..HEAD) patches + cover letter)"
