@@ -139,6 +139,7 @@ static struct {
 	u64 park_ns;
 	u64 total_ns;
 	unsigned int reparked;
+	unsigned int repark_pending;
 	u64 repark_ns;
 } stats __nosavedata;
 
@@ -813,6 +814,7 @@ static void repark_fn(struct work_struct *work)
 		schedule_delayed_work(&repark_work, msecs_to_jiffies(100));
 		return;
 	}
+	WRITE_ONCE(stats.repark_pending, 0);
 	pr_info("re-parked %u inherited CPUs in this kernel's play_dead(), %u failed, %u left, in %llu us\n",
 		stats.reparked, failed, pending, div_u64(stats.repark_ns, NSEC_PER_USEC));
 }
@@ -831,6 +833,8 @@ static void inherit_offline_cpus(void)
 	stats_check();
 	stats.reparked = 0;
 	stats.repark_ns = 0;
+	/* Until the work has run: user space can wait for the result. */
+	stats.repark_pending = 1;
 	repark_tries = 0;
 	/* Even with none to re-park: the backend checks its park loop there. */
 	schedule_delayed_work(&repark_work, 0);
@@ -921,6 +925,7 @@ static int stats_show(struct seq_file *m, void *v)
 		   div_u64(stats.hold_ns, NSEC_PER_USEC), div_u64(stats.park_ns, NSEC_PER_USEC),
 		   div_u64(stats.total_ns, NSEC_PER_USEC),
 		   stats.reparked, div_u64(stats.repark_ns, NSEC_PER_USEC));
+	seq_printf(m, "repark_pending %u\n", READ_ONCE(stats.repark_pending));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

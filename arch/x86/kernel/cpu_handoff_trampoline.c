@@ -95,6 +95,7 @@ static_assert(CPU_HANDOFF_PGT_OFF + CPU_HANDOFF_PGT_PAGES * PAGE_SIZE <= CPU_HAN
 #define RELEASE_TIMEOUT_US	(1000 * USEC_PER_MSEC)
 
 static bool area_reserved;
+static bool area_adopted __initdata;
 static const char *area_why = "the trampoline area was not reserved";
 /* The area but its code page, mapped read-write and non-executable. */
 static void *area;
@@ -188,6 +189,7 @@ void __init cpu_handoff_reserve_area(void)
 		e820__update_table(e820_table_kexec);
 	}
 	area_reserved = true;
+	area_adopted = adopted;
 	pr_info("trampoline area [mem %#010llx-%#010llx] reserved%s\n", start, end - 1,
 		adopted ? ", as the previous kernel left it" : "");
 }
@@ -356,13 +358,16 @@ static void assign_slots(void)
 }
 
 /*
- * (Re)build the area.  A valid header means CPUs may be parked in it by
- * the previous kernel: keep their slots.  The way in (which maps a page of
- * this kernel's text) is rebuilt every time: it depends on KASLR.
+ * (Re)build the area.  @inherit: CPUs may be parked in it by the previous
+ * kernel (kexec'd into, or resumed from a restore kernel); if its header
+ * is valid, keep their slots.  After a reset no CPU can be in the loop,
+ * whatever the memory still says (RAM survives a warm reset), so a kernel
+ * booted by firmware starts with empty slots.  The way in (which maps a
+ * page of this kernel's text) is rebuilt every time: it depends on KASLR.
  */
-static int build_area(void)
+static int build_area(bool inherit)
 {
-	bool keep = header_valid(area_ptr(CPU_HANDOFF_DATA_OFF));
+	bool keep = inherit && header_valid(area_ptr(CPU_HANDOFF_DATA_OFF));
 	int ret;
 
 	if (!keep)
@@ -535,7 +540,7 @@ static void trampoline_resumed(void)
 {
 	if (!area)
 		return;
-	if (build_area())
+	if (build_area(true))
 		trampoline_ready = false;
 }
 
@@ -744,7 +749,7 @@ static int __init trampoline_init(void)
 				MEMREMAP_WB | MEMREMAP_ENC);
 		/* Mapped first: building it checksums the code page through it. */
 		code_page_exec(false);
-		if (area && !build_area())
+		if (area && !build_area(area_adopted))
 			trampoline_ready = true;
 		else
 			area_why = "the trampoline area could not be mapped";

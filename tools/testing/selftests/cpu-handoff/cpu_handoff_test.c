@@ -336,7 +336,7 @@ static void test_resume_cycle(void)
 		 */
 		if (read_file(DBG "state", state, sizeof(state)) > 0 && !strstr(state, "inherited") &&
 		    read_file("/sys/devices/system/cpu/online", now, sizeof(now)) > 0 &&
-		    !strcmp(now, before))
+		    !strcmp(now, before) && stat_value("repark_pending") <= 0)
 			break;
 		usleep(100000);
 	}

@@ -76,9 +76,11 @@ online() {
 # off the critical path, briefly online meanwhile).
 settle() {
 	st=/sys/kernel/debug/cpu_handoff/state
+	ss=/sys/kernel/debug/cpu_handoff/stats
 	t=0
 	while [ "$t" -lt 100 ] &&
-		{ [ "$(online)" != "$1" ] || { [ -r $st ] && grep -q inherited $st; }; }; do
+		{ [ "$(online)" != "$1" ] || { [ -r $st ] && grep -q inherited $st; } ||
+		  { [ -r $ss ] && grep -qx "repark_pending 1" $ss; }; }; do
 		sleep 0.1
 		t=$((t + 1))
 	done
