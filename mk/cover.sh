@@ -53,8 +53,8 @@ blurb() {
 	cpu_handoff=auto|init|trampoline|off chooses; off is today's
 	behaviour.  Patches 1-8 are the mechanism, 9 the documentation, 10 a
 	test-only NMI injector (it applies to plain 6.12 too, so both are
-	measured the same way), 11 the kselftest and the QEMU runner, 12
-	MAINTAINERS.
+	measured the same way), 11 the kselftest and the QEMU runner.  The
+	MAINTAINERS entry grows with the patches that add files.
 	EOF
 	echo
 	echo "Base: Debian linux-source-6.12 $(base_get BASE_DEBVERSION) (Linux $(base_get BASE_KERNELVERSION)),"

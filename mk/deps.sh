@@ -6,7 +6,7 @@
 
 pkgs="gcc make git flex bison bc cpio libelf-dev libssl-dev xz-utils perl
       qemu-system-x86 qemu-utils busybox-static quilt"
-[ "${1:-}" = lint ] && pkgs="$pkgs sparse codespell python3-sphinx git-email gnuplot-nox"
+[ "${1:-}" = lint ] && pkgs="$pkgs sparse codespell python3-sphinx python3-ply python3-git git-email gnuplot-nox"
 
 want_ver=$(base_get BASE_DEBVERSION)
 want_pkg=$(base_get BASE_PACKAGE)

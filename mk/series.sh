@@ -4,9 +4,9 @@
 #
 # Every "patch:" block of MANIFEST becomes one commit on the pinned base:
 # its patches/ entries ("hook:") applied, its new files ("file:") added
-# whole, and, for the block that says "maintainers", the top-level
-# MAINTAINERS entry merged into MAINTAINERS in sorted position.  The
-# commit message is the first hook's mail body, or "body: FILE".
+# whole, and, if it adds files, the top-level MAINTAINERS entry merged
+# into MAINTAINERS in sorted position with the F: lines that exist so far.
+# The commit message is the first hook's mail body, or "body: FILE".
 #
 # Writes build/series/: the patches and a cover letter (git format-patch,
 # with base-commit:), and build/series.git, the commits themselves.
@@ -31,7 +31,7 @@ awk -v OFS='\t' '
 	/^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
 	/^patch:/ { n++; sub(/^patch:[[:space:]]*/, ""); print n, "subject", $0; next }
 	/^[[:space:]]+(file|hook|body):/ { k = $1; sub(/:$/, "", k); print n, k, $2; next }
-	/^[[:space:]]+(baseline|maintainers)[[:space:]]*$/ { print n, $1, "-"; next }
+	/^[[:space:]]+baseline[[:space:]]*$/ { print n, $1, "-"; next }
 	/^[[:space:]]+check:/ { next }
 	{ printf "MANIFEST: cannot parse: %s\n", $0 > "/dev/stderr"; bad = 1 }
 	END { exit bad }
@@ -61,8 +61,6 @@ for f in "$REPO"/patches/*.patch; do
 	grep -qxF "$(basename "$f")" "$work/hooks.series" ||
 		{ echo "error: patches/$(basename "$f") is not in patches/series" >&2; errs=1; }
 done
-[ "$(awk -F'\t' '$2 == "maintainers"' "$work/items" | wc -l)" = 1 ] ||
-	{ echo "error: exactly one MANIFEST patch must say 'maintainers'" >&2; errs=1; }
 [ "$errs" = 0 ] || die "MANIFEST does not describe the series"
 
 # The commits, in a repository of their own that shares the base's objects.
@@ -73,25 +71,30 @@ git -C "$git" config user.name "$aname"
 git -C "$git" config user.email "$amail"
 basecommit=$(git -C "$git" rev-parse HEAD)
 
-# merge_maintainers: our entry goes before the first entry whose name sorts
-# after it (MAINTAINERS is sorted by entry name, after its preamble,
-# which ends at the first entry, "3C59X NETWORK DRIVER").
+# merge_maintainers: (re)place our entry in MAINTAINERS, sorted by name
+# (after the preamble, which ends before "3C59X NETWORK DRIVER"), with the
+# F: lines whose files exist so far: checkpatch wants MAINTAINERS updated
+# by every patch that adds files, so the entry grows with the series.
 merge_maintainers() {
-	local f=$git/MAINTAINERS ours=$REPO/MAINTAINERS
-	python3 - "$f" "$ours" <<-'EOF'
-	import sys
-	path, ours = sys.argv[1], sys.argv[2]
+	python3 - "$git" "$REPO/MAINTAINERS" <<-'EOF'
+	import os, sys
+	tree, ours = sys.argv[1], sys.argv[2]
+	path = os.path.join(tree, 'MAINTAINERS')
 	lines = open(path).read().split('\n')
 	entry = open(ours).read().rstrip('\n').split('\n')
 	name = entry[0]
-	start = next(i for i, l in enumerate(lines) if l == '3C59X NETWORK DRIVER')
+	entry = [l for l in entry if not l.startswith('F:\t') or
+	         os.path.exists(os.path.join(tree, l[3:].strip()))]
+	if name in lines:
+	    i = lines.index(name)
+	    j = lines.index('', i)
+	    del lines[i:j + 1]
+	start = lines.index('3C59X NETWORK DRIVER')
+	tags = ('M:', 'R:', 'L:', 'S:', 'W:', 'F:', 'T:', 'P:', 'Q:', 'B:', 'C:', 'K:', 'N:', 'X:')
 	at = None
-	for i in range(start, len(lines)):
+	for i in range(start, len(lines) - 1):
 	    l = lines[i]
-	    if l and (i == 0 or lines[i - 1] == '') and not l[0].isspace() and \
-	       len(l) > 2 and l[1] != ':' and i + 1 < len(lines) and lines[i + 1][:2] in ('M:', 'R:', 'L:', 'S:', 'W:', 'F:', 'T:', 'P:', 'Q:', 'B:', 'C:', 'K:', 'N:', 'X:'):
-	        if l == name:
-	            sys.exit('MAINTAINERS already has ' + name)
+	    if l and lines[i - 1] == '' and not l[0].isspace() and lines[i + 1][:2] in tags:
 	        if l.upper() > name.upper():
 	            at = i
 	            break
@@ -122,12 +125,12 @@ for n in $(seq 1 "$nblocks"); do
 			git -C "$git" add -f "$val"
 			;;
 		body) body=$REPO/$val ;;
-		maintainers)
-			merge_maintainers || die "patch $n: cannot merge MAINTAINERS"
-			git -C "$git" add MAINTAINERS
-			;;
 		esac
 	done < <(awk -F'\t' -v n="$n" '$1 == n' "$work/items")
+	if awk -F'\t' -v n="$n" '$1 == n && $2 == "file" { f = 1 } END { exit !f }' "$work/items"; then
+		merge_maintainers || die "patch $n: cannot merge MAINTAINERS"
+		git -C "$git" add MAINTAINERS
+	fi
 	{
 		echo "$subject"
 		echo

@@ -28,15 +28,15 @@
 
 #include <linux/cc_platform.h>
 #include <linux/cpu_handoff.h>
+#include <linux/cpufeature.h>
 #include <linux/dmi.h>
 #include <linux/init.h>
 #include <linux/percpu.h>
+#include <linux/smp.h>
 #include <linux/tboot.h>
 
 #include <asm/apic.h>
-#include <asm/cpufeature.h>
 #include <asm/reboot.h>
-#include <asm/smp.h>
 
 static bool noinit __ro_after_init;
 

@@ -36,6 +36,7 @@
 #include <linux/cc_platform.h>
 #include <linux/cpu.h>
 #include <linux/cpu_handoff.h>
+#include <linux/cpufeature.h>
 #include <linux/cpuhotplug.h>
 #include <linux/crc32.h>
 #include <linux/debugfs.h>
@@ -45,24 +46,23 @@
 #include <linux/kexec.h>
 #include <linux/memblock.h>
 #include <linux/mem_encrypt.h>
+#include <linux/pgtable.h>
 #include <linux/reboot.h>
 #include <linux/seq_file.h>
+#include <linux/smp.h>
 #include <linux/suspend.h>
 #include <linux/syscore_ops.h>
 #include <linux/tboot.h>
 
 #include <asm/apic.h>
 #include <asm/cpu_handoff.h>
-#include <asm/cpufeature.h>
 #include <asm/e820/api.h>
 #include <asm/early_ioremap.h>
 #include <asm/fixmap.h>
 #include <asm/nospec-branch.h>
-#include <asm/pgtable.h>
 #include <asm/realmode.h>
 #include <asm/reboot.h>
 #include <asm/set_memory.h>
-#include <asm/smp.h>
 #include <asm/spec-ctrl.h>
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
@@ -420,7 +420,7 @@ static const char *trampoline_refuse(enum cpu_handoff_reason reason)
 	 * this option, which used that memory.
 	 */
 	if (park_loop_crc() != built_crc)
-		return "the park loop was overwritten (by a hibernation image made by a kernel without it?)";
+		return "the park loop was overwritten (an image from a kernel without it?)";
 #ifdef CONFIG_HIBERNATION
 	if (reason == CPU_HANDOFF_RESTORE) {
 		/* Pages of the image that the restore copies into place. */
@@ -428,7 +428,7 @@ static const char *trampoline_refuse(enum cpu_handoff_reason reason)
 			u64 pa = __pa(p->orig_address);
 
 			if (in_area(pa, pa + PAGE_SIZE))
-				return "the image has pages in the trampoline area (made by a kernel without it)";
+				return "the image has pages in the trampoline area";
 		}
 	}
 #endif
@@ -742,7 +742,7 @@ DEFINE_SHOW_ATTRIBUTE(trampoline);
 static int __init trampoline_init(void)
 {
 	BUILD_BUG_ON(__fix_to_virt(FIX_CPU_HANDOFF) != CPU_HANDOFF_TRAMPOLINE_VADDR);
-	BUILD_BUG_ON(CPU_HANDOFF_TRAMPOLINE_VADDR != VSYSCALL_ADDR - PAGE_SIZE);
+	BUILD_BUG_ON(VSYSCALL_ADDR - PAGE_SIZE != CPU_HANDOFF_TRAMPOLINE_VADDR);
 
 	if (area_reserved) {
 		area = memremap(CPU_HANDOFF_AREA_PHYS, CPU_HANDOFF_CODE_OFF,

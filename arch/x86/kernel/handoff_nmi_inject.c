@@ -56,7 +56,6 @@
 #include <linux/uaccess.h>
 
 #include <asm/apic.h>
-#include <asm/smp.h>
 
 static unsigned int nmi_at_boot;
 module_param_named(boot, nmi_at_boot, uint, 0444);

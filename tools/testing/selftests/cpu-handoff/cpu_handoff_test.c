@@ -334,7 +334,8 @@ static void test_resume_cycle(void)
 		 * A CPU stops being "inherited" when it comes online, before it
 		 * goes offline again: also wait for the online set to settle.
 		 */
-		if (read_file(DBG "state", state, sizeof(state)) > 0 && !strstr(state, "inherited") &&
+		if (read_file(DBG "state", state, sizeof(state)) > 0 &&
+		    !strstr(state, "inherited") &&
 		    read_file("/sys/devices/system/cpu/online", now, sizeof(now)) > 0 &&
 		    !strcmp(now, before) && stat_value("repark_pending") <= 0)
 			break;

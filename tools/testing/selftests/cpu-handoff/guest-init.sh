@@ -30,10 +30,10 @@
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PATH
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t proc none /proc
+mount -t sysfs none /sys
+mount -t devtmpfs none /dev 2>/dev/null
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
 mount -t tmpfs -o size=90% tmpfs /tmp
 
 say() {
@@ -65,7 +65,10 @@ brk=$(arg break none)
 
 count_cpus() {
 	# "0,2-3" -> 3
-	echo "$1" | tr ',' '\n' | awk -F- 'NF == 2 { n += $2 - $1 + 1; next } NF == 1 && $1 != "" { n++ } END { print n + 0 }'
+	echo "$1" | tr ',' '\n' |
+		awk -F- 'NF == 2 { n += $2 - $1 + 1; next }
+			NF == 1 && $1 != "" { n++ }
+			END { print n + 0 }'
 }
 
 online() {
@@ -92,11 +95,13 @@ settle() {
 tramp_counts() {
 	tr=/sys/kernel/debug/cpu_handoff/trampoline
 	[ -r $tr ] || return 0
-	say "TRAMPOLINE $(awk '$1 == "released" || $1 == "release_fallbacks" { printf "%s=%s ", $1, $2 }' $tr)"
+	say "TRAMPOLINE $(awk '$1 == "released" || $1 == "release_fallbacks" {
+			printf "%s=%s ", $1, $2 }' $tr)"
 }
 
 smt=$(cat /sys/devices/system/cpu/smt/control 2>/dev/null || echo none)
-say "BOOT kernel=$(uname -r) step=$step online=$(online) present=$(cat /sys/devices/system/cpu/present) smt=$smt"
+say "BOOT kernel=$(uname -r) step=$step online=$(online)" \
+	"present=$(cat /sys/devices/system/cpu/present) smt=$smt"
 say "VERSION $(cat /proc/version)"
 tramp_counts
 
@@ -117,7 +122,8 @@ do_hibernate() {
 	i=1
 	while [ "$i" -le "$cycles" ]; do
 		seed=$((i * 7919 + 17))
-		payload gen "$seed" "$payload_mib" /tmp/payload || { say "FAIL payload gen"; finish fail; }
+		payload gen "$seed" "$payload_mib" /tmp/payload ||
+			{ say "FAIL payload gen"; finish fail; }
 		before=$(online)
 		echo "$disk" >/sys/power/disk
 		say "HIBERNATE cycle=$i online=$before disk=$disk"
@@ -205,10 +211,13 @@ do_kexec_jump() {
 	# parked: the re-park count shows it did.
 	stats=/sys/kernel/debug/cpu_handoff/stats
 	if [ -r $stats ] && ! grep -q '^off' /sys/kernel/debug/cpu_handoff/method; then
-		want=$(($(count_cpus "$(cat /sys/devices/system/cpu/present)") - $(count_cpus "$after")))
+		want=$(count_cpus "$(cat /sys/devices/system/cpu/present)")
+		want=$((want - $(count_cpus "$after")))
 		got=$(awk '$1 == "reparked" { print $2 }' $stats)
-		[ "$got" = "$want" ] ||
-			{ say "FAIL re-parked $got offline CPUs after the jump, want $want"; finish fail; }
+		[ "$got" = "$want" ] || {
+			say "FAIL re-parked $got offline CPUs after the jump, want $want"
+			finish fail
+		}
 		say "REPARKED $got"
 	fi
 	say "PASS jump"
@@ -226,7 +235,8 @@ do_kexec() {
 	n=$(echo "$list" | tr ',' '\n' | wc -l)
 	idx=$(((step + 1) % n + 1))
 	next=$(echo "$list" | tr ',' '\n' | sed -n "${idx}p")
-	disk_get "$next" /tmp/kernel || { say "FAIL no kernel $next on the data disk"; finish fail; }
+	disk_get "$next" /tmp/kernel ||
+		{ say "FAIL no kernel $next on the data disk"; finish fail; }
 	disk_get initrd /tmp/initrd || { say "FAIL no initrd on the data disk"; finish fail; }
 	nmi=$(arg nmi 0)
 	prepare_kexec
@@ -235,7 +245,8 @@ do_kexec() {
 	cmd=""
 	for w in $(cat /proc/cmdline); do
 		case $w in
-		ch.step=*|handoff_nmi_inject.boot=*|ch.once=*|ch.offline=*|ch.smttoggle=*) continue ;;
+		ch.step=*|handoff_nmi_inject.boot=*|ch.once=*) continue ;;
+		ch.offline=*|ch.smttoggle=*) continue ;;
 		esac
 		case $once in *" $w "*) continue ;; esac
 		cmd="$cmd $w"
@@ -255,7 +266,8 @@ do_sipi_nmi() {
 	cpu=$(($(count_cpus "$(cat /sys/devices/system/cpu/present)") - 1))
 	d=/sys/kernel/debug/handoff_nmi_inject
 	[ -w $d/init ] || { say "FAIL no $d (CONFIG_HANDOFF_NMI_INJECT)"; finish fail; }
-	echo 0 >/sys/devices/system/cpu/cpu$cpu/online || { say "FAIL offline cpu$cpu"; finish fail; }
+	echo 0 >/sys/devices/system/cpu/cpu$cpu/online ||
+		{ say "FAIL offline cpu$cpu"; finish fail; }
 	say "EXP offline cpu=$cpu"
 	sleep 3
 	echo "$cpu" >$d/init || { say "FAIL INIT to cpu$cpu"; finish fail; }
@@ -276,7 +288,8 @@ do_sipi_nmi() {
 
 # The in-guest kselftest; the host reads its TAP between the markers.
 do_kselftest() {
-	mkswap /dev/vda >/dev/null && swapon /dev/vda || say "WARN no swap: test_resume will be skipped"
+	mkswap /dev/vda >/dev/null && swapon /dev/vda ||
+		say "WARN no swap: test_resume will be skipped"
 	check_cpus || finish fail
 	say "KSELFTEST begin"
 	cpu_handoff_test

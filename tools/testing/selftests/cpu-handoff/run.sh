@@ -119,8 +119,11 @@ command -v qemu-img >/dev/null ||
 [ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenario given (see --list)" >&2; exit 2; }
 [ ${#KERNELS[@]} -gt 0 ] || { echo "run.sh: no --kernel given" >&2; exit 2; }
 for n in "${!KERNELS[@]}"; do
-	[ -f "${KERNELS[$n]}" ] ||
-		{ echo "run.sh: kernel $n: ${KERNELS[$n]} does not exist (make kernel baseline?)" >&2; exit 2; }
+	[ -f "${KERNELS[$n]}" ] || {
+		echo "run.sh: kernel $n: ${KERNELS[$n]} does not exist" \
+			"(make kernel baseline?)" >&2
+		exit 2
+	}
 done
 [ -n "$initrd" ] && [ -f "$initrd" ] ||
 	{ echo "run.sh: initramfs '${initrd}' missing (--initrd; make guest)" >&2; exit 2; }
@@ -128,7 +131,10 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 metrics=$out/metrics.csv
 [ -f "$metrics" ] ||
-	echo "test,kind,image,restore,cpus,cycle,wall_s,restore_onlines,restore_offlines,restore_hotplug_ms,restore_cpu_stop_ms,load_to_resumed_s,resumed_to_user_s,kexec_to_boot_s,result" >"$metrics"
+	printf '%s%s%s\n' \
+		"test,kind,image,restore,cpus,cycle,wall_s,restore_onlines,restore_offlines," \
+		"restore_hotplug_ms,restore_cpu_stop_ms,load_to_resumed_s,resumed_to_user_s," \
+		"kexec_to_boot_s,result" >"$metrics"
 
 # ---------------------------------------------------------------- QEMU
 
@@ -159,7 +165,8 @@ qemu_start() {
 		-drive file="$data",if=virtio,format=raw,readonly=on \
 		-serial stdio -monitor unix:"$MONSOCK",server=on,wait=off \
 		-d cpu_reset -D "$log.qemu.$QRUN" \
-		"${SMBIOS_ARGS[@]}" "$@" </dev/null; echo $? >"$log.exit.$QRUN" ) 2>&1 | stamp >>"$log" ) &
+		"${SMBIOS_ARGS[@]}" "$@" </dev/null
+		echo $? >"$log.exit.$QRUN" ) 2>&1 | stamp >>"$log" ) &
 	QPID=$!
 }
 
@@ -183,7 +190,8 @@ qemu_monitor() {
 	perl -MIO::Socket::UNIX -e '
 		my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "monitor: $!\n";
 		$s->print("$ARGV[1]\n"); select(undef, undef, undef, 0.3);
-		$s->blocking(0); my $buf; while (sysread($s, $buf, 65536)) { print $buf } ' "$MONSOCK" "$1"
+		$s->blocking(0); my $buf;
+		while (sysread($s, $buf, 65536)) { print $buf } ' "$MONSOCK" "$1"
 }
 
 qemu_stop() {
@@ -212,7 +220,8 @@ wait_for() {
 }
 
 # Lines that mean the guest kernel went wrong, whatever the scenario.
-BAD='Kernel panic|BUG: |Oops|general protection|double fault|Triple fault|CH: FAIL|PANIC:|invalid opcode|Unable to handle'
+BAD='Kernel panic|BUG: |Oops|general protection|double fault|Triple fault|CH: FAIL'
+BAD="$BAD|PANIC:|invalid opcode|Unable to handle"
 
 probe_accel() {
 	local cache=${accel_cache:-$out/.accel} log
@@ -235,7 +244,8 @@ probe_accel() {
 		if wait_for "$log" 'CH: BOOT' 40; then
 			echo "# accel: KVM boots a guest here, using it"
 		else
-			echo "# accel: /dev/kvm is there but a guest did not boot under it in 40 s; using TCG"
+			echo "# accel: /dev/kvm is there but a guest did not boot under it" \
+				"in 40 s; using TCG"
 			ACCEL_ARGS="-accel tcg,thread=multi"
 		fi
 		qemu_stop
@@ -292,7 +302,8 @@ restore_metrics() {
 	awk '
 		function out() {
 			if (!t1) return
-			printf "%s %s %s %s %.3f %s\n", on, off, hp, (stop != "NA" ? stop : hp), t1 - t0,
+			printf "%s %s %s %s %.3f %s\n", on, off, hp,
+				(stop != "NA" ? stop : hp), t1 - t0,
 				(t2 ? sprintf("%.3f", t2 - t1) : "NA")
 			found = 1
 		}
@@ -398,7 +409,8 @@ run_hibernate() {
 	kernel=$(kernel_of "$k") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" $((mem + 256))
-	append="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=hibernate ch.cycles=$cycles"
+	append="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=hibernate"
+	append="$append ch.cycles=$cycles"
 	append="$append ch.disk=reboot ch.expect=$(expected_online "$cpus" "$smt")"
 	append="$append ch.payload=$(opt payload 16) ch.break=$(opt break none)"
 	t0=$(date +%s.%N)
@@ -410,16 +422,25 @@ run_hibernate() {
 	qemu_stop
 	WALL=$(echo "$(date +%s.%N) - $t0" | bc)
 	for c in $(seq 1 "$cycles"); do
-		m=$(awk -v c="$c" '/CH: HIBERNATE cycle=/ { n++ } n == c' "$log" >"$log.c$c"; restore_metrics "$log.c$c")
+		m=$(awk -v c="$c" '/CH: HIBERNATE cycle=/ { n++ } n == c' "$log" >"$log.c$c"
+			restore_metrics "$log.c$c")
 		rm -f "$log.c$c"
 		metric "$c" "$k" "$k" "$m" NA
 	done
 	scan_bad "$log" || return 1
-	[ $rc = 2 ] && { fail "timed out after ${TIMEOUT}s (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
-	[ "$(grep -c 'CH: BOOT' "$log")" = 1 ] ||
-		{ fail "the guest booted afresh instead of resuming (restore failed or the machine reset)"; return 1; }
-	[ "$(grep -c 'CH: PASS cycle=' "$log")" = "$cycles" ] ||
-		{ fail "only $(grep -c 'CH: PASS cycle=' "$log") of $cycles cycles passed"; return 1; }
+	[ $rc = 2 ] && {
+		fail "timed out after ${TIMEOUT}s (last: $(tail -n1 "$log" | cut -c1-120))"
+		return 1
+	}
+	[ "$(grep -c 'CH: BOOT' "$log")" = 1 ] || {
+		fail "the guest booted afresh instead of resuming" \
+			"(restore failed or the machine reset)"
+		return 1
+	}
+	[ "$(grep -c 'CH: PASS cycle=' "$log")" = "$cycles" ] || {
+		fail "only $(grep -c 'CH: PASS cycle=' "$log") of $cycles cycles passed"
+		return 1
+	}
 	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
 	return 0
 }
@@ -437,7 +458,8 @@ run_cross() {
 	krest=$(kernel_of "$kr") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" $((mem + 256))
-	append="$(base_append "$cpus" "$smt") ch.scenario=hibernate ch.cycles=$cycles ch.disk=shutdown"
+	append="$(base_append "$cpus" "$smt") ch.scenario=hibernate ch.cycles=$cycles"
+	append="$append ch.disk=shutdown"
 	append="$append ch.expect=$(expected_online "$cpus" "$smt") ch.payload=$(opt payload 16)"
 	append="$append ch.break=$(opt break none)"
 	[ "$nmi" -gt 0 ] && append="$append handoff_nmi_inject.resume=$nmi"
@@ -447,8 +469,11 @@ run_cross() {
 	wait_for "$log" "CH: FAIL|Kernel panic|reboot: Power down" "$TIMEOUT"
 	rc=$?
 	qemu_stop
-	[ $rc = 0 ] && grep -q 'reboot: Power down' "$log" ||
-		{ scan_bad "$log" || return 1; fail "image kernel did not hibernate (rc $rc)"; return 1; }
+	[ $rc = 0 ] && grep -q 'reboot: Power down' "$log" || {
+		scan_bad "$log" || return 1
+		fail "image kernel did not hibernate (rc $rc)"
+		return 1
+	}
 	for c in $(seq 1 "$cycles"); do
 		echo "=== run $c: $kr restores the image" >>"$log"
 		local mark
@@ -461,7 +486,8 @@ run_cross() {
 		if [ "$c" = "$cycles" ]; then
 			wait_for "$log" "CH: DONE|CH: FAIL|CH: BOOT|Kernel panic" "$TIMEOUT" "$mark"
 		else
-			wait_for "$log" "CH: FAIL|CH: BOOT|Kernel panic|reboot: Power down" "$TIMEOUT" "$mark"
+			wait_for "$log" "CH: FAIL|CH: BOOT|Kernel panic|reboot: Power down" \
+				"$TIMEOUT" "$mark"
 		fi
 		rc=$?
 		sleep 0.5
@@ -470,7 +496,12 @@ run_cross() {
 		m=$(restore_metrics "$log.c$c")
 		metric "$c" "$ki" "$kr" "$m" NA
 		if [ "$failrestore" = 1 ]; then
-			[ $rc = 0 ] || { rm -f "$log.c$c"; scan_bad "$log" || return 1; fail "timed out"; return 1; }
+			[ $rc = 0 ] || {
+				rm -f "$log.c$c"
+				scan_bad "$log" || return 1
+				fail "timed out"
+				return 1
+			}
 			wait_for "$log" "CH: DONE|CH: FAIL" 60 "$mark"
 			qemu_stop
 			tail -n +"$mark" "$log" >"$log.c$c"
@@ -479,11 +510,18 @@ run_cross() {
 				fail "the restore kernel did not get to the injected failure"
 				return 1
 			fi
-			grep -q 'Failed to load image, recovering' "$log.c$c" ||
-				{ rm -f "$log.c$c"; fail "no 'recovering' after the failed restore"; return 1; }
-			grep -q 'CH: DONE ok' "$log.c$c" ||
-				{ rm -f "$log.c$c"; scan_bad "$log" || return 1;
-				  fail "the restore kernel did not boot on with all CPUs after the failure"; return 1; }
+			grep -q 'Failed to load image, recovering' "$log.c$c" || {
+				rm -f "$log.c$c"
+				fail "no 'recovering' after the failed restore"
+				return 1
+			}
+			grep -q 'CH: DONE ok' "$log.c$c" || {
+				rm -f "$log.c$c"
+				scan_bad "$log" || return 1
+				fail "the restore kernel did not boot on with all CPUs" \
+					"after the failure"
+				return 1
+			}
 			rm -f "$log.c$c"
 			scan_bad "$log" || return 1
 			WALL=$(echo "$(date +%s.%N) - $t0" | bc)
@@ -492,19 +530,25 @@ run_cross() {
 		if grep -q 'CH: BOOT' "$log.c$c"; then
 			rm -f "$log.c$c"
 			scan_bad "$log" || return 1
-			fail "cycle $c: $kr booted afresh instead of resuming the image (restore failed or the machine reset)"
+			fail "cycle $c: $kr booted afresh instead of resuming the image" \
+				"(restore failed or the machine reset)"
 			return 1
 		fi
 		rm -f "$log.c$c"
 		scan_bad "$log" || return 1
-		[ $rc = 2 ] && { fail "cycle $c timed out (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
+		[ $rc = 2 ] && {
+			fail "cycle $c timed out (last: $(tail -n1 "$log" | cut -c1-120))"
+			return 1
+		}
 		grep -q "CH: PASS cycle=$c\$" "$log" || { fail "cycle $c did not pass"; return 1; }
 	done
 	WALL=$(echo "$(date +%s.%N) - $t0" | bc)
 	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
 	if [ "$nmi" -gt 0 ]; then
-		grep -q 'handoff_nmi_inject: resume: sent' "$log" ||
-			{ fail "no NMI was injected (kernel without CONFIG_HANDOFF_NMI_INJECT?)"; return 1; }
+		grep -q 'handoff_nmi_inject: resume: sent' "$log" || {
+			fail "no NMI was injected (kernel without CONFIG_HANDOFF_NMI_INJECT?)"
+			return 1
+		}
 	fi
 	return 0
 }
@@ -518,22 +562,29 @@ run_kexec() {
 	log=$out/$tag.log
 	mkdisks "$tag" 16
 	append="$(base_append "$cpus" "$smt") ch.scenario=kexec ch.cycles=$cycles ch.kexec=$list"
-	append="$append ch.expect=$(expected_online "$cpus" "$smt") ch.payload=$(opt payload 16) ch.step=0"
+	append="$append ch.expect=$(expected_online "$cpus" "$smt")"
+	append="$append ch.payload=$(opt payload 16) ch.step=0"
 	append="$append ch.nmi=$nmi ch.break=$(opt break none)"
 	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
-	[ -n "$(opt once "")" ] && append="$append $(opt once "" | tr ',' ' ') ch.once=$(opt once "")"
+	[ -n "$(opt once "")" ] &&
+		append="$append $(opt once "" | tr ',' ' ') ch.once=$(opt once "")"
 	[ -n "$(opt expect0 "")" ] && append="$append ch.expect0=$(opt expect0 "")"
 	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot
 	rc=$?
 	# kexec_to_boot: host time from "CH: KEXEC" to the next kernel's first
 	# line; in the user-space column, to its "CH: BOOT".
-	awk '/CH: KEXEC step=/ { t = $1; s = $0; sub(/.*step=/, "", s); sub(/ .*/, "", s); b = 0; next }
+	awk '/CH: KEXEC step=/ {
+			t = $1; s = $0; sub(/.*step=/, "", s); sub(/ .*/, "", s); b = 0; next
+		}
 	     t && !b && /Linux version/ { b = $1 - t }
 	     t && b && /CH: BOOT/ { printf "%s %.3f %.3f\n", s + 1, b, $1 - t; t = 0 }' "$log" |
 		while read -r s d u; do metric "$s" "$list" "$list" "NA NA NA NA NA $u" "$d"; done
 	[ $rc = 0 ] || return 1
-	[ "$(grep -c 'CH: PASS step=' "$log")" = $((cycles + 1)) ] ||
-		{ fail "$(grep -c 'CH: PASS step=' "$log") of $((cycles + 1)) kernels in the chain passed"; return 1; }
+	[ "$(grep -c 'CH: PASS step=' "$log")" = $((cycles + 1)) ] || {
+		fail "$(grep -c 'CH: PASS step=' "$log") of $((cycles + 1))" \
+			"kernels in the chain passed"
+		return 1
+	}
 	grep -q 'CH: DONE ok' "$log" || { fail "chain did not finish"; return 1; }
 	if [ "$nmi" -gt 0 ]; then
 		[ "$(grep -c 'handoff_nmi_inject: boot: sent' "$log")" = "$cycles" ] ||
@@ -547,7 +598,8 @@ run_boot() {
 	kernel=$(kernel_of "$(opt k "$default_kernel")") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" 16
-	append="$(base_append "$cpus" "$smt") ch.scenario=boot ch.expect=$(expected_online "$cpus" "$smt")"
+	append="$(base_append "$cpus" "$smt") ch.scenario=boot"
+	append="$append ch.expect=$(expected_online "$cpus" "$smt")"
 	append="$append ch.break=$(opt break none)"
 	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot || return 1
 	guest_done "$log"
@@ -566,8 +618,11 @@ run_kselftest() {
 	awk '/CH: KSELFTEST begin/ { on = 1; next } /CH: KSELFTEST end/ { on = 0 }
 	     on { sub(/^[0-9.]+ /, ""); if ($0 !~ /^\[ *[0-9.]+\]/) print "#     " $0 }' "$log"
 	[ $ret = 0 ] || return 1
-	grep -q 'CH: KSELFTEST end rc=0' "$log" ||
-		{ fail "cpu_handoff_test failed: $(grep -m1 -E '^[0-9.]+ not ok' "$log" | cut -d' ' -f2-)"; return 1; }
+	grep -q 'CH: KSELFTEST end rc=0' "$log" || {
+		fail "cpu_handoff_test failed:" \
+			"$(grep -m1 -E '^[0-9.]+ not ok' "$log" | cut -d' ' -f2-)"
+		return 1
+	}
 	guest_done "$log"
 }
 
@@ -588,7 +643,10 @@ run_kaslr_abi() {
 	echo "#   boot 1: $ta; $a"
 	echo "#   boot 2: $tb; $b"
 	[ -n "$a" ] && [ -n "$ta" ] || { fail "no trampoline or _text diagnostics"; return 1; }
-	[ "$ta" != "$tb" ] || { fail "KASLR did not move the kernel: the check proves nothing"; return 1; }
+	[ "$ta" != "$tb" ] || {
+		fail "KASLR did not move the kernel: the check proves nothing"
+		return 1
+	}
 	[ "$a" = "$b" ] || { fail "the trampoline changed with the kernel's layout"; return 1; }
 }
 
@@ -626,7 +684,8 @@ run_sipi_nmi() {
 		cpu=$(grep -m1 -oE 'CH: EXP offline cpu=[0-9]+' "$log" | sed 's/.*=//')
 		st=$(qemu_monitor "info registers -a" | tr -d '\r' |
 			awk -v c="CPU#$cpu" '$1 == c { on = 1; next } /^CPU#/ { on = 0 }
-				on && /^(RIP|EIP)=/ { rip = $1 } on && /HLT=/ { for (i = 1; i <= NF; i++) if ($i ~ /^HLT=/) h = $i }
+				on && /^(RIP|EIP)=/ { rip = $1 }
+				on && /HLT=/ { for (i = 1; i <= NF; i++) if ($i ~ /^HLT=/) h = $i }
 				on && /^CS =/ { cs = $3 }
 				END { if (rip != "") print rip, "CS.base=" cs, h }')
 		[ -n "$st" ] || st="gone (QEMU exited: the machine reset)"
@@ -637,14 +696,19 @@ run_sipi_nmi() {
 	rc=$?
 	qemu_stop
 	SIPI_NMI=$(awk '
-		/MON: after init-sent:/ { a = $0; sub(/.*init-sent: /, "", a); sub(/thread_id.*/, "", a) }
-		/MON: after nmi-sent:/ { b = $0; sub(/.*nmi-sent: /, "", b); sub(/thread_id.*/, "", b) }
+		/MON: after init-sent:/ {
+			a = $0; sub(/.*init-sent: /, "", a); sub(/thread_id.*/, "", a)
+		}
+		/MON: after nmi-sent:/ {
+			b = $0; sub(/.*nmi-sent: /, "", b); sub(/thread_id.*/, "", b)
+		}
 		END {
 			if (a == "" || b == "") print "unknown (no monitor reading)"
 			else if (a == b) print "blocked: the CPU stayed in wait-for-SIPI (" a ")"
 			else print "delivered: wait-for-SIPI " a "-> after the NMI " b
 		}' "$log")
-	grep -q 'Triple fault' "$log.qemu"* 2>/dev/null && SIPI_NMI="$SIPI_NMI; QEMU logged a triple fault"
+	grep -q 'Triple fault' "$log.qemu"* 2>/dev/null &&
+		SIPI_NMI="$SIPI_NMI; QEMU logged a triple fault"
 	echo "#   NMI to a CPU in wait-for-SIPI: $SIPI_NMI"
 	echo "$SIPI_NMI" >"$out/sipi-nmi.answer"
 	# An experiment: it passes when it got an answer either way.
@@ -652,8 +716,10 @@ run_sipi_nmi() {
 	blocked*)
 		scan_bad "$log" || return 1
 		[ $rc = 2 ] && { fail "timed out"; return 1; }
-		grep -q 'CH: DONE ok' "$log" ||
-			{ fail "NMI blocked, but the CPU did not come back with INIT-SIPI-SIPI"; return 1; }
+		grep -q 'CH: DONE ok' "$log" || {
+			fail "NMI blocked, but the CPU did not come back with INIT-SIPI-SIPI"
+			return 1
+		}
 		return 0 ;;
 	delivered*) return 0 ;;
 	esac

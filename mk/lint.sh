@@ -1,0 +1,182 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make lint: what a maintainer would run on build/series/ (make series).
+#
+#   1. git am of the whole series onto a fresh checkout of the pinned base;
+#   2. scripts/checkpatch.pl --strict on every patch: no ERROR, no WARNING,
+#      and every CHECK justified by a "check:" line of its MANIFEST patch;
+#   3. every prefix of the series builds (bisectable), with the test
+#      kernel's config (the options appear as their patches add them);
+#   4. sparse (C=2) and W=1 on our new C files: no warning;
+#   5. scripts/kernel-doc on our new files: no warning;
+#   6. make htmldocs for Documentation/arch/x86 (our page) and the
+#      admin-guide's kernel-parameters: no warning from our text.
+# Logs under build/lint/; the last line says what passed.
+set -e
+. "$(dirname "$0")/lib.sh"
+
+# Debian's python3 (checkpatch's spdxcheck needs python3-ply and -git,
+# htmldocs python3-sphinx), not one a user put first in PATH.
+export PATH=/usr/bin:/bin:$PATH
+
+series=$BUILD/series
+L=$BUILD/lint
+tree=$L/tree
+out=$L/out
+jobs=${JOBS:-$(nproc)}
+fails=0
+
+fail() {
+	echo "not ok - $*"
+	fails=$((fails + 1))
+}
+pass() {
+	echo "ok - $*"
+}
+
+ls "$series"/0001-*.patch >/dev/null 2>&1 || die "no series in $series; run 'make series'"
+config=$BUILD/out/patched/.config
+[ -f "$config" ] || die "$config is missing; run 'make kernel' first"
+mkdir -p "$L"
+
+# 1. git am onto a fresh base.
+rm -rf "$tree"
+git clone -q --shared --no-checkout "$BUILD/linux" "$tree"
+git -C "$tree" checkout -q -B lint base
+git -C "$tree" config user.name lint
+git -C "$tree" config user.email lint@localhost
+patches=$(ls "$series"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-cover-letter.patch$')
+n=$(echo "$patches" | wc -l)
+# shellcheck disable=SC2086
+if git -C "$tree" am -q --whitespace=error-all $patches >"$L/am.log" 2>&1; then
+	if [ "$(git -C "$tree" rev-parse 'HEAD^{tree}')" = \
+	     "$(git -C "$BUILD/series.git" rev-parse 'HEAD^{tree}')" ]; then
+		pass "git am: $n patches apply to the base $(base_get BASE_DEBVERSION)"
+	else
+		fail "git am: the result differs from build/series.git"
+	fi
+else
+	fail "git am: see $L/am.log"
+	git -C "$tree" am --abort >/dev/null 2>&1 || true
+	echo "lint: 0 of 1 checks passed (the series does not apply)"
+	exit 1
+fi
+
+# 2. checkpatch.  MANIFEST's "check:" lines, per patch, in series order.
+awk '/^patch:/ { n++ } /^[[:space:]]+check:/ { sub(/^[[:space:]]+check:[[:space:]]*/, ""); print n "\t" $0 }' \
+	"$REPO/MANIFEST" >"$L/justified"
+i=0
+for p in $patches; do
+	i=$((i + 1))
+	name=$(basename "$p")
+	log=$L/checkpatch-$i.log
+	(cd "$tree" && perl scripts/checkpatch.pl --strict --no-summary --show-types "$p") >"$log" 2>&1 || true
+	errors=$(grep -c '^ERROR:' "$log" || true)
+	warnings=$(grep -c '^WARNING:' "$log" || true)
+	unjustified=0
+	while IFS= read -r c; do
+		msg=${c#CHECK:}
+		ok=0
+		while IFS=$'\t' read -r pn why; do
+			[ "$pn" = "$i" ] || continue
+			pat=${why%%: *}
+			case $msg in *"$pat"*) ok=1 ;; esac
+		done <"$L/justified"
+		[ "$ok" = 1 ] || { unjustified=$((unjustified + 1)); echo "  unjustified $c" >>"$log.unjustified"; }
+	done < <(grep '^CHECK:' "$log" || true)
+	checks=$(grep -c '^CHECK:' "$log" || true)
+	if [ "$errors" = 0 ] && [ "$warnings" = 0 ] && [ "$unjustified" = 0 ]; then
+		pass "checkpatch --strict $name ($checks CHECKs, all justified in MANIFEST)"
+	else
+		fail "checkpatch --strict $name: $errors errors, $warnings warnings, $unjustified unjustified CHECKs (see $log)"
+		grep -A3 '^ERROR:\|^WARNING:' "$log" | sed 's/^/#   /' | head -20
+		[ -f "$log.unjustified" ] && sed 's/^/#   /' "$log.unjustified" | head -10
+	fi
+	rm -f "$log.unjustified"
+done
+
+# 3. Every prefix builds.
+kmake() { make -s -C "$tree" O="$out" ARCH=x86_64 "$@"; }
+mkdir -p "$out"
+i=0
+for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
+	i=$((i + 1))
+	git -C "$tree" checkout -q "$c"
+	cp "$config" "$out/.config"
+	log=$L/build-$i.log
+	t0=$(date +%s)
+	if kmake olddefconfig >"$log" 2>&1 && kmake -j"$jobs" bzImage >>"$log" 2>&1; then
+		pass "build after patch $i/$n ($(git -C "$tree" log -1 --format=%s "$c" | cut -c1-60)), $(($(date +%s) - t0)) s"
+	else
+		fail "build after patch $i/$n: see $log"
+		tail -n 5 "$log" | sed 's/^/#   /'
+	fi
+done
+
+# Our new C files, as objects.
+ours=$(cd "$REPO" && new_files)
+objs=""
+for f in $ours; do
+	case $f in
+	arch/*.c | kernel/*.c) objs="$objs ${f%.c}.o" ;;
+	esac
+done
+
+# 4. sparse and W=1.
+log=$L/sparse-w1.log
+# shellcheck disable=SC2086
+if kmake -j"$jobs" C=2 W=1 $objs >"$log" 2>&1; then
+	pat=$(echo "$ours" | tr '\n' '|' | sed 's/|$//; s/\./\\./g')
+	if grep -E "($pat)" "$log" | grep -qi 'warning\|error'; then
+		fail "sparse (C=2) and W=1 on our files: see $log"
+		grep -E "($pat)" "$log" | grep -i 'warning\|error' | sed 's/^/#   /' | head -10
+	else
+		pass "sparse (C=2) and W=1 on$objs: no warnings"
+	fi
+else
+	fail "sparse/W=1 build failed: see $log"
+fi
+
+# 5. kernel-doc.
+log=$L/kernel-doc.log
+docs=""
+for f in $ours; do
+	case $f in *.c | *.h) docs="$docs $f" ;; esac
+done
+# shellcheck disable=SC2086
+(cd "$tree" && perl scripts/kernel-doc -none -Wall $docs) >"$log" 2>&1 || true
+if [ -s "$log" ]; then
+	fail "kernel-doc -none -Wall: $(wc -l <"$log") lines (see $log)"
+	head -n 5 "$log" | sed 's/^/#   /'
+else
+	pass "kernel-doc -none -Wall on$docs: clean"
+fi
+
+# 6. htmldocs for our page and the parameter list.
+log=$L/htmldocs.log
+if ! command -v sphinx-build >/dev/null; then
+	fail "htmldocs: sphinx-build is missing (make lint-deps, as root)"
+elif make -C "$tree" O="$L/docs" SPHINXDIRS="arch/x86 admin-guide" htmldocs >"$log" 2>&1; then
+	# Other pages warn about references outside SPHINXDIRS: only
+	# warnings located in our text count.
+	ourdoc='^[^ ]*(cpu-handoff\.rst|kernel-parameters\.(txt|rst))(:[0-9]*)?: (WARNING|ERROR|CRITICAL)'
+	if grep -qE "$ourdoc" "$log"; then
+		fail "htmldocs: warnings in our text (see $log)"
+		grep -E "$ourdoc" "$log" | sed 's/^/#   /' | head
+	elif [ ! -f "$L/docs/Documentation/output/arch/x86/cpu-handoff.html" ]; then
+		fail "htmldocs: no cpu-handoff.html was written (see $log)"
+	else
+		pass "htmldocs (arch/x86, admin-guide): no warnings from our text"
+	fi
+else
+	fail "htmldocs failed: see $log"
+	tail -n 5 "$log" | sed 's/^/#   /'
+fi
+
+git -C "$tree" checkout -q lint
+if [ "$fails" = 0 ]; then
+	echo "lint: all checks passed"
+else
+	echo "lint: $fails checks failed"
+	exit 1
+fi
