@@ -4,7 +4,8 @@
 #
 #   make run        the main job: build, boot in QEMU, hibernate+resume with
 #                   nosmt, kexec, and print what the CPUs did
-#   make check      every test (runner scenarios, self-tests of the runner)
+#   make test       all tests: make check, then make lint
+#   make check      every runner scenario (and self-tests of the runner)
 #   make check-kexec-jump  kexec jumps, REPS=8 times each (flaky in 6.12)
 #   make deps       install Debian packages (as root)
 #   make tree       assemble build/linux (series) and build/linux-base (6.12)
@@ -34,12 +35,12 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all deps lint-deps tree kernel baseline kernels guest run check check-kexec-jump measure bench series lint clean distclean help
+.PHONY: all test deps lint-deps tree kernel baseline kernels guest run check check-kexec-jump measure bench series lint clean distclean help
 
 all: kernels guest
 
 help:
-	@sed -n '3,22p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,23p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
@@ -74,6 +75,9 @@ run: kernel guest
 
 check: kernels guest
 	@$(REPO)/mk/check.sh
+
+# All tests, as CI runs them: the QEMU scenarios, then the series' lint.
+test: check lint
 
 # Kexec jumps, repeated (REPS=8): 6.12's own kexec jump is flaky under TCG.
 check-kexec-jump: kernels guest
