@@ -23,7 +23,7 @@ mkdir -p "$OUT"
 if [ "${1:-}" = kexec-jump ]; then
 	specs=()
 	for i in $(seq 1 "${REPS:-8}"); do
-		specs+=("kexec-jump:k=patched:cpus=$CPUS:cycles=1:want=cpu_handoff:~kexec-jump:~parked~3~CPUs:name=kexec-jump-patched-$i"
+		specs+=("kexec-jump:k=patched:cpus=$CPUS:cycles=1:want=cpu_handoff^~kexec-jump^~parked~3~CPUs:name=kexec-jump-patched-$i"
 			"kexec-jump:k=patched:cpus=$CPUS:cycles=1:offline=2:smttoggle=1:name=kexec-jump-patched-offline-smt-$i"
 			"kexec-jump:k=patched:cpus=$CPUS:cycles=1:append=cpu_handoff=trampoline:offline=2:smttoggle=1:name=kexec-jump-trampoline-$i"
 			"kexec-jump:k=base:cpus=$CPUS:cycles=1:name=kexec-jump-6.12-$i")
@@ -81,12 +81,12 @@ t=append=cpu_handoff=trampoline
 # and CPUs come back through the release word.  Not in a chain with 6.12
 # in the middle: 6.12 uses INIT anyway and leaves the slots stale (docs).
 r=append=cpu_handoff_noinit
-rel=want=CH:~TRAMPOLINE~released=3~release_fallbacks=0
+rel=want=TRAMPOLINE~released=3~release_fallbacks=0
 set -- \
 	"boot:k=patched:$c:name=boot-patched-nosmt" \
 	"kselftest:k=patched:$c:name=kselftest-patched" \
 	"kselftest:k=patched:$c:append=cpu_handoff=off:name=kselftest-patched-cpu_handoff-off" \
-	"kselftest:k=patched:$c:append=cpu_handoff=bogus:want=unknown~cpu_handoff=bogus;~accepted:~auto,~off,~init,~trampoline;~using~auto:name=kselftest-patched-cpu_handoff-bad-value" \
+	"kselftest:k=patched:$c:append=cpu_handoff=bogus:want=unknown~cpu_handoff=bogus;~accepted^~auto,~off,~init,~trampoline;~using~auto:name=kselftest-patched-cpu_handoff-bad-value" \
 	"hibernate:k=patched:$c:cycles=2:name=hibernate-patched-nosmt" \
 	"hibernate:k=patched:cpus=16:cycles=2:name=hibernate-patched-nosmt-16cpus" \
 	"hibernate:k=base:$c:cycles=2:name=hibernate-6.12-nosmt" \
@@ -96,8 +96,8 @@ set -- \
 	"cross:image=patched:restore=patched:$c:cycles=1:name=cross-patched-by-patched" \
 	"restore-fail:image=patched:restore=patched:$c:name=restore-fail-patched" \
 	"restore-fail:image=base:restore=base:$c:expect=xfail:why=6.12~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-6.12" \
-	"kexec:kernels=patched:$c:cycles=20:want=cpu_handoff:~kexec:~parked~3~CPUs~with~init:name=kexec-patched-chain-20" \
-	"kexec:kernels=patched:cpus=16:cycles=20:want=cpu_handoff:~kexec:~parked~15~CPUs~with~init:name=kexec-patched-chain-20-16cpus" \
+	"kexec:kernels=patched:$c:cycles=20:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-patched-chain-20" \
+	"kexec:kernels=patched:cpus=16:cycles=20:want=cpu_handoff^~kexec^~parked~15~CPUs~with~init:name=kexec-patched-chain-20-16cpus" \
 	"kexec:kernels=patched,base:$c:cycles=3:name=kexec-patched+6.12-chain" \
 	"kexec:kernels=base,patched:$c:cycles=3:name=kexec-6.12+patched-chain" \
 	"kexec:kernels=patched:$c:cycles=2:offline=2:name=kexec-patched-after-offlining-by-hand" \
@@ -108,7 +108,7 @@ set -- \
 	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-6.12-to-patched" \
 	"nmi-kexec:kernels=patched,base:$c:cycles=1:$(nmi_expect patched kexec):name=nmi-kexec-patched-to-6.12" \
 	"kselftest:k=patched:$c:$t:name=kselftest-trampoline" \
-	"kselftest:k=patched:$c:smbios=Dell~Inc./OptiPlex~7050:want=park~CPUs~with~trampoline~(auto;~init~avoided:~Dell~OptiPlex~7050:name=kselftest-auto-on-smi-quirk-bios" \
+	"kselftest:k=patched:$c:smbios=Dell~Inc./OptiPlex~7050:want=park~CPUs~with~trampoline~(auto;~init~avoided^~Dell~OptiPlex~7050:name=kselftest-auto-on-smi-quirk-bios" \
 	"kaslr-abi:k=patched:$c:$t:name=trampoline-abi-independent-of-kaslr" \
 	"hibernate:k=patched:$c:$t:cycles=2:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-nosmt" \
 	"hibernate:k=patched:cpus=16:$t:cycles=2:name=hibernate-trampoline-nosmt-16cpus" \
@@ -117,8 +117,8 @@ set -- \
 	"cross:image=patched:restore=base:$c:$t:cycles=1:name=cross-trampoline-by-6.12" \
 	"cross:image=patched:restore=patched:$c:$t:cycles=1:name=cross-trampoline-by-trampoline" \
 	"restore-fail:image=patched:restore=patched:$c:$t:name=restore-fail-trampoline" \
-	"kexec:kernels=patched:$c:$t:cycles=20:want=cpu_handoff:~kexec:~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-20" \
-	"kexec:kernels=patched:cpus=16:$t:cycles=20:want=cpu_handoff:~kexec:~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-20-16cpus" \
+	"kexec:kernels=patched:$c:$t:cycles=20:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-20" \
+	"kexec:kernels=patched:cpus=16:$t:cycles=20:want=cpu_handoff^~kexec^~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-20-16cpus" \
 	"kexec:kernels=patched,base:$c:$t:cycles=3:name=kexec-trampoline+6.12-chain" \
 	"kexec:kernels=base,patched:$c:$t:cycles=3:name=kexec-6.12+trampoline-chain" \
 	"kexec:kernels=patched:$c:cycles=2:once=cpu_handoff=trampoline:name=kexec-trampoline-taken-back-by-init" \

@@ -78,7 +78,7 @@ Keys:
               xfail reports a known bug as TAP TODO (why=TEXT, ~ for space)
   break=check|cpus|payload  break a guest check on purpose (self-test)
   name=TEXT   TAP test name
-  want=TEXT   a line the kernel log must contain (~ for space)
+  want=TEXT   a line the kernel log must contain (~ for space, ^ for :)
   smbios=VENDOR/PRODUCT  the machine's DMI system vendor and product (~ for
               space), for the SMI quirk list
   offline=C,..  kexec, kexec-jump: CPUs to offline by hand first
@@ -284,7 +284,7 @@ mkdisks() {
 opt() {
 	local k=$1 d=$2 kv
 	for kv in $SPEC_OPTS; do
-		[ "${kv%%=*}" = "$k" ] && { echo "${kv#*=}"; return; }
+		[ "${kv%%=*}" = "$k" ] && { echo "${kv#*=}" | tr '^' ':'; return; }
 	done
 	echo "$d"
 }
@@ -743,6 +743,16 @@ for spec in "${scenarios[@]}"; do
 	KIND=${spec%%:*}
 	SPEC_OPTS=""
 	[ "$KIND" != "$spec" ] && SPEC_OPTS=$(echo "${spec#*:}" | tr ':' ' ')
+	for kv in $SPEC_OPTS; do
+		case $kv in
+		*=*) ;;
+		*)
+			echo "run.sh: scenario '$spec': '$kv' is not key=value" \
+				"(a ':' in a value is written '^')" >&2
+			exit 2
+			;;
+		esac
+	done
 	CPUS=$(opt cpus 4)
 	cycles=$(opt cycles 2)
 	smt=$(opt smt off)
