@@ -102,6 +102,12 @@ i=0
 for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
 	i=$((i + 1))
 	git -C "$tree" checkout -q "$c"
+	# Objects of files a later patch adds (left by a later step or an
+	# earlier run) would satisfy kbuild without their source: drop them,
+	# or a patch that uses a file before it exists would build.
+	for f in $(git -C "$tree" diff --name-only --diff-filter=A "$c" lint -- '*.c' '*.S'); do
+		rm -f "$out/${f%.*}.o" "$out/$(dirname "$f")/.$(basename "${f%.*}").o.cmd"
+	done
 	cp "$config" "$out/.config"
 	log=$L/build-$i.log
 	t0=$(date +%s)
