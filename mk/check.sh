@@ -126,7 +126,7 @@ set -- \
 	"kexec:kernels=patched:$c:$t:cycles=2:smttoggle=1:name=kexec-trampoline-after-smt-toggle" \
 	"kexec:kernels=patched:$c:$t:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~trampoline,~2~never~booted~left~alone:name=kexec-trampoline-from-maxcpus-2" \
 	"nmi:image=patched:restore=base:$c:$t:cycles=1:$(nmi_expect_tramp base restore):name=nmi-trampoline-restored-by-6.12" \
-	"nmi:image=base:restore=patched:$c:$t:cycles=1:expect=xfail:why=a~6.12~image~may~have~pages~in~the~trampoline~area:~the~restore~then~falls~back~to~INIT,~and~QEMU/TCG~delivers~NMI~in~wait-for-SIPI:name=nmi-6.12-restored-by-trampoline" \
+	"nmi:image=base:restore=patched:$c:$t:cycles=1:expect=xfail:why=a~6.12~image~may~have~pages~in~the~trampoline~area^~the~restore~then~falls~back~to~INIT,~and~QEMU/TCG~delivers~NMI~in~wait-for-SIPI:name=nmi-6.12-restored-by-trampoline" \
 	"nmi:image=patched:restore=patched:$c:$t:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-trampoline-restored-by-trampoline" \
 	"nmi-kexec:kernels=base,patched:$c:$t:cycles=1:$(nmi_expect_tramp base kexec):name=nmi-kexec-6.12-to-trampoline" \
 	"nmi-kexec:kernels=patched,base:$c:$t:cycles=1:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-to-6.12" \
