@@ -601,10 +601,10 @@ static void code_page_exec(bool exec)
  *
  * Called by do_boot_cpu().  If @apicid is parked in the trampoline and
  * INIT cannot be used on this machine, write the release word and kick
- * the CPU with an NMI: it loads the real-mode
- * trampoline's page tables and jumps to @start_ip, as if woken by a
- * 64-bit platform wakeup.  Otherwise withdraw the slot: the ordinary
- * INIT-SIPI-SIPI resets the CPU out of the loop.
+ * the CPU with an NMI: it loads the real-mode trampoline's page tables and
+ * jumps to @start_ip, as if woken by a 64-bit platform wakeup.  Otherwise
+ * withdraw the slot: the ordinary INIT-SIPI-SIPI resets the CPU out of the
+ * loop.
  *
  * Return: 0 if the CPU took its release; -ENOENT if it is not parked in
  * the trampoline or is to be woken the ordinary way; -ETIMEDOUT if it did
