@@ -12,8 +12,14 @@
 #   make kernel     build the patched kernel; make baseline: the unpatched one
 #   make guest      build the initramfs and the static guest helpers
 #   make measure    baseline numbers at 4 and 16 vCPUs -> build/measure/
-#   make bench      handoff cost, patched vs 6.12 in one run: restore and
-#                   kexec, CPU_LIST="4 16 64" vCPUs, REPS=3 -> build/bench/
+#   make bench      handoff cost vs CPUs, 6.12 and the series (INIT and
+#                   trampoline) in one run: restore and kexec at
+#                   CPU_LIST="2 4 8 16 32 64" vCPUs, REPS=3 -> build/bench/
+#                   (CSV, markdown, gnuplot SVG)
+#   make soak       100 hibernate cycles (8 vCPUs, nosmt) and a 50-kexec
+#                   chain, with INIT and with the trampoline (not in test)
+#   make faults     NMIs and machine checks into parked CPUs, RUNS=20 per
+#                   case, 6.12 vs the series: survived / how it died
 #   make series     the mailing-list series + cover letter -> build/series/
 #   make lint       git am, every prefix builds, checkpatch, sparse, W=1,
 #                   kernel-doc, htmldocs
@@ -35,12 +41,12 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all test deps lint-deps tree kernel baseline kernels guest run check check-kexec-jump measure bench series lint clean distclean help
+.PHONY: all test deps lint-deps tree kernel baseline kernels guest run check check-kexec-jump measure bench soak faults series lint clean distclean help
 
 all: kernels guest
 
 help:
-	@sed -n '3,23p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,29p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
@@ -89,6 +95,12 @@ measure: kernels guest
 bench: kernels guest
 	@$(REPO)/mk/bench.sh
 
+soak: kernel guest
+	@$(REPO)/mk/soak.sh
+
+faults: kernels guest
+	@$(REPO)/mk/faults.sh
+
 lint-deps:
 	@$(REPO)/mk/deps.sh lint
 
@@ -99,7 +111,7 @@ lint: series lint-deps
 	@$(REPO)/mk/lint.sh
 
 clean:
-	rm -rf $(BUILD)/out $(BUILD)/series $(BUILD)/series.git $(BUILD)/lint $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/measure $(BUILD)/bench
+	rm -rf $(BUILD)/out $(BUILD)/series $(BUILD)/series.git $(BUILD)/lint $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/measure $(BUILD)/bench $(BUILD)/soak $(BUILD)/faults
 
 distclean:
 	rm -rf $(BUILD)

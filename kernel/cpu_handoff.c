@@ -89,6 +89,7 @@ static const struct cpu_handoff_backend *backend;
 static char policy_why[160];
 static enum handoff_mode mode = MODE_AUTO;
 static char mode_arg[16] __initdata;
+static bool mode_arg_cut __initdata;
 
 static DEFINE_PER_CPU(enum cpu_handoff_state, handoff_state);
 static DEFINE_PER_CPU(call_single_data_t, hold_csd);
@@ -174,7 +175,9 @@ static enum cpu_handoff_state get_state(unsigned int cpu)
 
 static int __init cpu_handoff_setup(char *arg)
 {
-	strscpy(mode_arg, arg ? arg : "", sizeof(mode_arg));
+	/* No valid value is this long: say it was cut, do not guess. */
+	if (strscpy(mode_arg, arg ? arg : "", sizeof(mode_arg)) < 0)
+		mode_arg_cut = true;
 	return 0;
 }
 early_param("cpu_handoff", cpu_handoff_setup);
@@ -276,8 +279,12 @@ static int __init cpu_handoff_policy_init(void)
 	for (i = 0; i < nr_backends; i++)
 		n += scnprintf(names + n, sizeof(names) - n, ", %s", backends[i]->name);
 
-	b = find_backend(mode_arg);
-	if (!mode_arg[0] || !strcmp(mode_arg, "auto")) {
+	b = mode_arg_cut ? NULL : find_backend(mode_arg);
+	if (mode_arg_cut) {
+		pr_warn("unknown cpu_handoff=%s...; accepted: auto, off%s; using auto\n",
+			mode_arg, names);
+		mode = MODE_AUTO;
+	} else if (!mode_arg[0] || !strcmp(mode_arg, "auto")) {
 		mode = MODE_AUTO;
 	} else if (!strcmp(mode_arg, "off")) {
 		mode = MODE_OFF;
@@ -706,6 +713,7 @@ static void repark_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(repark_work, repark_fn);
 static unsigned int repark_tries;
 static struct cpumask inherited_mask;
+static struct cpumask was_offline_mask;
 
 /**
  * cpu_handoff_wake_cpu() - take one inherited CPU back and re-park it
@@ -784,12 +792,26 @@ static void repark_fn(struct work_struct *work)
 	if (siblings) {
 		enum cpuhp_smt_control old = cpu_smt_control;
 
-		/* Onlines siblings of online cores only: retried until they are. */
+		/*
+		 * cpuhp_smt_enable() onlines every offline CPU it may, not just
+		 * siblings, and cpuhp_smt_disable() offlines only siblings: a
+		 * core offlined by hand would come back online.  Note which
+		 * were offline, and put those down again.
+		 */
+		cpumask_andnot(&was_offline_mask, cpu_present_mask, cpu_online_mask);
 		ret = cpuhp_smt_enable();
 		if (!ret)
 			ret = cpuhp_smt_disable(old);
 		if (ret && ret != -EBUSY)
 			pr_err("re-parking SMT siblings failed: %d\n", ret);
+		for_each_cpu(cpu, &was_offline_mask) {
+			if (!cpu_online(cpu) || !get_cpu_device(cpu))
+				continue;
+			ret = device_offline(get_cpu_device(cpu));
+			if (ret)
+				pr_err("CPU %u, offline before the resume, stays online: %d\n",
+				       cpu, ret);
+		}
 	}
 #endif
 	/* Done: brought up (so reset) and offline again in our play_dead(). */

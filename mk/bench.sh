@@ -3,16 +3,17 @@
 # make bench: CPU handoff cost, the series (INIT, and the trampoline) vs
 # unpatched 6.12, in the same run.
 # Not a pass/fail test.
-#   CPU_LIST="4 16 64"  vCPU counts      REPS=3  repetitions per count
+#   CPU_LIST="2 4 8 16 32 64"  vCPU counts   REPS=3  repetitions per count
 #   BENCH="restore kexec"  what to measure
 # restore: one "cross" scenario per count and kernel: the kernel makes an
 # image once and restores it REPS times, each in a fresh QEMU run.
 # kexec: one chain of REPS kexecs per count and kernel.
-# Writes build/bench/{metrics.csv,bench.md}.
+# Writes build/bench/: metrics.csv (every run), bench.md (min / median /
+# max tables), summary.csv and cost-vs-cpus.svg (mk/benchplot.sh).
 . "$(dirname "$0")/lib.sh"
 
 T=$REPO/tools/testing/selftests/cpu-handoff
-CPU_LIST=${CPU_LIST:-4 16 64}
+CPU_LIST=${CPU_LIST:-2 4 8 16 32 64}
 REPS=${REPS:-3}
 OUT=${OUT:-$BUILD/bench}
 rm -rf "$OUT"
@@ -39,3 +40,4 @@ mem=$((768 + 0))
 	--kernel trampoline="$BUILD/out/patched/arch/x86/boot/bzImage" \
 	--kernel base="$BUILD/out/base/arch/x86/boot/bzImage" "${specs[@]}" | tee "$OUT/tap"
 "$REPO/mk/benchtable.sh" "$OUT/metrics.csv" | tee "$OUT/bench.md"
+"$REPO/mk/benchplot.sh" "$OUT/metrics.csv" "$OUT"

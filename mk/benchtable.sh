@@ -4,7 +4,9 @@
 # kernel, min / median / max of the restore kernel's CPU stop time,
 # image-loaded-to-resumed and resumed-to-user-space times; and of the time
 # from reboot(KEXEC) to the next kernel's first line and user space; with
-# the speedup of the patched kernel over 6.12 (ratio of medians).
+# the outgoing kernel's kexec stop-to-jump time (machine_shutdown(), logged
+# by the test-only injector); with the speedup of the patched kernel over
+# 6.12 (ratio of medians).
 csv=${1:?usage: benchtable.sh METRICS.CSV}
 awk -F, '
 function sortn(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t } }
@@ -23,6 +25,7 @@ $col["kind"] == "kexec" && ($col["result"] == "pass" || $col["result"] == "fail"
 	if (!(key in kseen)) { kseen[key] = 1; kcpus[c] = 1; kkern[k] = 1 }
 	v = $col["kexec_to_boot_s"]; if (v != "NA") kboot[key] = kboot[key] " " v
 	v = $col["resumed_to_user_s"]; if (v != "NA") kuser[key] = kuser[key] " " v
+	if ("kexec_stop_ms" in col) { v = $col["kexec_stop_ms"]; if (v != "NA") kstop[key] = kstop[key] " " v }
 	kn[key]++
 	next
 }
@@ -57,8 +60,8 @@ END {
 	nc = 0; for (c in kcpus) klist[++nc] = c + 0; sortn(klist, nc)
 	if (!nc) exit
 	print ""
-	print "| vCPUs | kernel | kexecs | reboot(KEXEC) -> next kernel first line, s (min / median / max) | -> next kernel user space, s | speedup vs 6.12 (medians, to user space) |"
-	print "|---|---|---|---|---|---|"
+	print "| vCPUs | kernel | kexecs | stop-to-jump (machine_shutdown()), ms (min / median / max) | reboot(KEXEC) -> next kernel first line, s | -> next kernel user space, s | stop-to-jump speedup vs 6.12 |"
+	print "|---|---|---|---|---|---|---|"
 	for (i = 1; i <= nc; i++) {
 		c = klist[i]
 		for (k in kkern) {
@@ -66,11 +69,11 @@ END {
 			if (!(key in kseen)) continue
 			sp = "-"
 			if (k != "base" && ((c SUBSEP "base") in kseen)) {
-				b = median(kuser[c SUBSEP "base"]); p = median(kuser[key])
-				if (b != "" && p != "" && p > 0) sp = sprintf("%.2fx", b / p)
+				b = median(kstop[c SUBSEP "base"]); p = median(kstop[key])
+				if (b != "" && p != "" && p > 0) sp = sprintf("%.1fx", b / p)
 			}
-			printf "| %d | %s | %d | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k == "patched" ? "series, init" : "series, " k), kn[key],
-				stat(kboot[key], "%.3f"), stat(kuser[key], "%.3f"), sp
+			printf "| %d | %s | %d | %s | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k == "patched" ? "series, init" : "series, " k), kn[key],
+				stat(kstop[key], "%.2f"), stat(kboot[key], "%.3f"), stat(kuser[key], "%.3f"), sp
 		}
 	}
 }' "$csv"

@@ -142,6 +142,23 @@ set -- \
 	"kexec:kernels=patched:$c:$r:cycles=2:offline=2:smttoggle=1:name=kexec-release-word-after-offline-and-smt-toggle" \
 	"nmi:image=patched:restore=patched:$c:$r:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-release-word-restored-by-release-word" \
 	"nmi-kexec:kernels=patched:$c:$r:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-release-word-chain" \
+	"mce:image=patched:restore=patched:$c:$t:cycles=1:want=took~0~NMI(s)~and~1~other~exception(s)~while~parked:name=mce-trampoline-restored-by-trampoline" \
+	"mce-kexec:kernels=patched,base:$c:$t:cycles=1:name=mce-kexec-trampoline-to-6.12" \
+	"mce:image=base:restore=patched:$c:cycles=1:failwith=machine-check~shutdown:name=mce-6.12-restored-by-init-shuts-down-cleanly" \
+	"hibernate:k=patched:$c:smt=on:append=maxcpus=2:online=2:cycles=1:want=2~never~booted~left~alone:name=hibernate-patched-maxcpus-2" \
+	"hibernate:k=patched:$c:append=nr_cpus=2:online=1:cycles=1:name=hibernate-patched-nr_cpus-2" \
+	"kexec:kernels=patched:$c:cycles=2:smt=on:once=nr_cpus=2:expect0=2:name=kexec-patched-from-nr_cpus-2" \
+	"hibernate:k=patched:$c:offline=2:online=1:cycles=2:name=hibernate-patched-after-offlining-by-hand" \
+	"hibernate:k=patched:$c:smttoggle=1:cycles=2:name=hibernate-patched-after-smt-toggle" \
+	"hibernate:k=patched:cpus=8:hotplug=1:cycles=3:name=hibernate-patched-hotplug-stress-8cpus" \
+	"hibernate:k=patched:cpus=8:$t:hotplug=1:cycles=3:name=hibernate-trampoline-hotplug-stress-8cpus" \
+	"restore-bad:image=patched:restore=patched:$c:bad=corrupt:name=restore-corrupted-image-patched" \
+	"restore-bad:image=patched:restore=patched:$c:bad=memsize:name=restore-mismatched-image-patched" \
+	"hibernate:k=patched:$c:append=cpu_handoff=INIT:cycles=1:want=unknown~cpu_handoff=INIT;~accepted^~auto,~off,~init,~trampoline;~using~auto:name=hibernate-cpu_handoff-uppercase" \
+	"hibernate:k=patched:$c:append=cpu_handoff=init+trampoline:cycles=1:want=unknown~cpu_handoff=init+trampoline;:name=hibernate-cpu_handoff-two-values" \
+	"hibernate:k=patched:$c:append=cpu_handoff=trampolinetrampoline:cycles=1:want=unknown~cpu_handoff=trampolinetramp...;:name=hibernate-cpu_handoff-too-long" \
+	"hibernate:k=patched:$c:append=cpu_handoff=:cycles=1:want=handoffs~park~CPUs~with~init~(auto):name=hibernate-cpu_handoff-empty" \
+	"hibernate:k=patched:$c:append=cpu_handoff=init,cpu_handoff_noinit:cycles=1:want=cpu_handoff=init~cannot~be~used~here:name=hibernate-cpu_handoff-init-where-unusable" \
 	"hibernate:k=patched:$c:cycles=1:break=check:expect=fail:name=selftest-broken-guest-check" \
 	"hibernate:k=patched:$c:cycles=1:break=cpus:expect=fail:name=selftest-cpu-missing-after-resume" \
 	"hibernate:k=patched:$c:cycles=1:break=payload:expect=fail:name=selftest-payload-corrupted"

@@ -621,6 +621,13 @@ int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip
 	if (!s)
 		return -ENOENT;
 	/*
+	 * Say what the park loop absorbed: an exception other than an NMI is
+	 * most likely a machine check, whose banks this kernel will find.
+	 */
+	if (s->nmis || s->exceptions)
+		pr_info("CPU %u (APIC %#x) took %llu NMI(s) and %llu other exception(s) while parked\n",
+			cpu, apicid, s->nmis, s->exceptions);
+	/*
 	 * Where INIT works, never trust a slot: a kernel that knows nothing of
 	 * the trampoline may have taken the CPU out with INIT since, and left
 	 * its slot saying parked; an NMI would then hit that kernel's stop

@@ -18,6 +18,13 @@
  *                                (never set it on a cold boot: firmware
  *                                owns the APs then)
  *
+ *   handoff_nmi_inject.resume_hold_ms=MS, handoff_nmi_inject.boot_hold_ms=MS
+ *                                at the same two points, keep the parked
+ *                                APs parked for MS ms and say so first:
+ *                                the window in which a test harness
+ *                                injects a machine check into one of them
+ *                                from outside (QEMU's "mce" command)
+ *
  *   handoff_nmi_inject.fail_restore=1
  *                                makes a restore kernel's syscore suspend
  *                                fail, after it stopped its CPUs and
@@ -31,7 +38,9 @@
  * It also counts CPU hotplug operations from the start of a hibernation or
  * restore to the last syscore suspend before the jump, and logs them: what
  * a restore kernel does to its CPUs before it hands over is otherwise
- * invisible, because it never comes back to report.
+ * invisible, because it never comes back to report.  For the same reason
+ * it logs how long a kexec's machine_shutdown() took, which is where the
+ * outgoing kernel stops (and parks) its CPUs, right before the jump.
  *
  * This is a test tool.  It deliberately crashes machines whose kernels
  * park CPUs unsafely, and must never be enabled in a production kernel.
@@ -47,6 +56,8 @@
 #include <linux/delay.h>
 #include <linux/handoff_nmi_inject.h>
 #include <linux/init.h>
+#include <linux/kexec.h>
+#include <linux/kmsg_dump.h>
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
@@ -64,6 +75,14 @@ MODULE_PARM_DESC(boot, "NMIs sent to each not-yet-woken AP before SMP bringup (k
 static unsigned int nmi_at_resume;
 module_param_named(resume, nmi_at_resume, uint, 0444);
 MODULE_PARM_DESC(resume, "NMIs sent to each offline AP right after a hibernation image is resumed");
+
+static unsigned int hold_at_boot;
+module_param_named(boot_hold_ms, hold_at_boot, uint, 0444);
+MODULE_PARM_DESC(boot_hold_ms, "Keep the not-yet-woken APs parked this long before SMP bringup (kexec'd kernels only)");
+
+static unsigned int hold_at_resume;
+module_param_named(resume_hold_ms, hold_at_resume, uint, 0444);
+MODULE_PARM_DESC(resume_hold_ms, "Keep the offline APs parked this long right after a hibernation image is resumed");
 
 static bool fail_restore;
 module_param(fail_restore, bool, 0444);
@@ -102,6 +121,31 @@ static unsigned int nmi_parked(unsigned int count, const char *when)
 	return cpus;
 }
 
+static unsigned int count_parked(void)
+{
+	unsigned int cpu, self = smp_processor_id(), cpus = 0;
+
+	for_each_present_cpu(cpu)
+		if (cpu != self && !cpu_online(cpu))
+			cpus++;
+	return cpus;
+}
+
+/*
+ * The harness watches the console for the first line and then injects
+ * its fault; the second line says the machine lived through the window.
+ * mdelay() because interrupts are off at resume and there is no
+ * scheduler yet at boot.
+ */
+static void hold_parked(unsigned int ms, const char *when)
+{
+	unsigned int cpus = count_parked();
+
+	pr_info("%s: holding %u parked CPU(s) for %u ms\n", when, cpus, ms);
+	mdelay(ms);
+	pr_info("%s: hold over, machine survived\n", when);
+}
+
 /**
  * handoff_nmi_inject_resume() - the image kernel has just been resumed
  *
@@ -115,6 +159,8 @@ void handoff_nmi_inject_resume(void)
 	pr_info("resume: image kernel running on CPU %u\n", smp_processor_id());
 	if (nmi_at_resume)
 		nmi_parked(nmi_at_resume, "resume");
+	if (hold_at_resume)
+		hold_parked(hold_at_resume, "resume");
 }
 
 /* early_initcall runs after the APIC is set up and before smp_init(). */
@@ -122,6 +168,8 @@ static int __init handoff_nmi_inject_boot(void)
 {
 	if (nmi_at_boot)
 		nmi_parked(nmi_at_boot, "boot");
+	if (hold_at_boot)
+		hold_parked(hold_at_boot, "boot");
 	return 0;
 }
 early_initcall(handoff_nmi_inject_boot);
@@ -180,6 +228,36 @@ static void hp_count(atomic_t *ctr)
 	WRITE_ONCE(hp_last_ns, now);
 }
 
+static u64 shutdown_start_ns;
+
+/*
+ * kernel_kexec() runs syscore_shutdown(), machine_shutdown() (which stops
+ * the other CPUs) and kmsg_dump(KMSG_DUMP_SHUTDOWN) right before
+ * machine_kexec(): the time between the first and the last is the
+ * outgoing kernel's stop-to-jump time.
+ */
+static void hp_syscore_shutdown(void *data)
+{
+	WRITE_ONCE(shutdown_start_ns, ktime_get_ns());
+}
+
+static void hp_kmsg_dump(struct kmsg_dumper *dumper, struct kmsg_dump_detail *detail)
+{
+	u64 start = READ_ONCE(shutdown_start_ns);
+
+	if (detail->reason != KMSG_DUMP_SHUTDOWN || !start)
+		return;
+	if (!kexec_in_progress)
+		return;
+	pr_info("kexec: machine_shutdown() took %llu us, jumping\n",
+		div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
+}
+
+static struct kmsg_dumper hp_dumper = {
+	.dump		= hp_kmsg_dump,
+	.max_reason	= KMSG_DUMP_SHUTDOWN,
+};
+
 static int hp_online(unsigned int cpu)
 {
 	hp_count(&hp_onlines);
@@ -228,6 +306,7 @@ static int hp_syscore_suspend(void *data)
 
 static const struct syscore_ops hp_syscore_ops = {
 	.suspend = hp_syscore_suspend,
+	.shutdown = hp_syscore_shutdown,
 };
 
 static struct syscore hp_syscore = {
@@ -243,6 +322,7 @@ static int __init handoff_nmi_inject_init(void)
 
 	register_pm_notifier(&hp_pm_nb);
 	register_syscore(&hp_syscore);
+	kmsg_dump_register(&hp_dumper);
 	return cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "x86/handoff_nmi_inject:count",
 					 hp_online, hp_offline) < 0;
 }

@@ -15,10 +15,16 @@
 #   ch.kexec=A,B,...   kernels on the data disk; step K runs the K-th
 #                      (modulo the list), step 0 being the cold boot
 #   ch.nmi=N           NMIs per parked AP in every kexec'd kernel
+#   ch.hold=MS         every kexec'd kernel holds its APs parked MS ms before
+#                      SMP bringup (the host injects a machine check then)
 #   ch.expect0=N       CPUs online in the cold-booted kernel, if not ch.expect
 #   ch.once=W,...      command-line words the cold boot keeps to itself
-#   ch.offline=C,...   CPUs to offline by hand before the (first) kexec
-#   ch.smttoggle=1     turn SMT on and off again before the (first) kexec
+#   ch.offline=C,...   CPUs to offline by hand before the (first) kexec or
+#                      hibernation
+#   ch.smttoggle=1     turn SMT on and off again before the (first) kexec or
+#                      hibernation
+#   ch.hotplug=1       hibernate while a loop takes CPUs up and down (it is
+#                      frozen with the rest of user space, mid-operation)
 #   ch.break=WHAT      runner self-tests, each must make the run fail:
 #                      check: a guest check that always fails; cpus: a CPU
 #                      goes offline after the first resume; payload: the
@@ -118,7 +124,9 @@ do_hibernate() {
 	disk=$(arg disk reboot)
 	mkswap /dev/vda >/dev/null || { say "FAIL mkswap"; finish fail; }
 	swapon /dev/vda || { say "FAIL swapon"; finish fail; }
+	prepare_kexec
 	check_cpus || finish fail
+	hp=$(arg hotplug 0)
 	i=1
 	while [ "$i" -le "$cycles" ]; do
 		seed=$((i * 7919 + 17))
@@ -126,11 +134,13 @@ do_hibernate() {
 			{ say "FAIL payload gen"; finish fail; }
 		before=$(online)
 		echo "$disk" >/sys/power/disk
+		[ "$hp" = 1 ] && hotplug_stress "$before"
 		say "HIBERNATE cycle=$i online=$before disk=$disk"
 		if ! echo disk >/sys/power/state; then
 			say "FAIL cycle=$i hibernate write failed"
 			finish fail
 		fi
+		[ "$hp" = 1 ] && hotplug_stop "$before"
 		after=$(online)
 		say "RESUMED cycle=$i online=$after"
 		# A kernel that re-parks inherited CPUs off the resume path has
@@ -177,6 +187,38 @@ disk_get() {
 		truncate -s "$3" "$4"
 }
 
+
+# hotplug_stress ONLINE: take the CPUs of ONLINE other than 0 down and up
+# in a loop, in the background, until hotplug_stop.  The hibernation
+# freezes the loop wherever it is, usually with one of them offline.
+hotplug_stress() {
+	cpus=$(echo "$1" | tr ',' '\n' | awk -F- '{ e = (NF == 2) ? $2 : $1; for (c = $1; c <= e; c++) if (c) print c }')
+	[ -n "$cpus" ] || return 0
+	( while :; do
+		for c in $cpus; do
+			echo 0 >/sys/devices/system/cpu/cpu"$c"/online 2>/dev/null
+			echo 1 >/sys/devices/system/cpu/cpu"$c"/online 2>/dev/null
+		done
+	done ) &
+	HP_PID=$!
+	# Let it run a while first, so that the freeze catches it mid-loop.
+	sleep 1
+	say "HOTPLUG stress running pid=$HP_PID online=$(online)"
+}
+
+# hotplug_stop ONLINE: stop the loop, then bring back every CPU of ONLINE
+# (the loop may have been frozen with one down): what the resumed kernel
+# must get right is that they can all come back.
+hotplug_stop() {
+	kill "$HP_PID" 2>/dev/null
+	wait "$HP_PID" 2>/dev/null
+	say "HOTPLUG stopped online=$(online)"
+	for c in $(echo "$1" | tr ',' '\n' | awk -F- '{ e = (NF == 2) ? $2 : $1; for (c = $1; c <= e; c++) print c }'); do
+		[ -e /sys/devices/system/cpu/cpu"$c"/online ] || continue
+		echo 1 >/sys/devices/system/cpu/cpu"$c"/online ||
+			say "FAIL cpu$c does not come back online"
+	done
+}
 
 # Before a kexec: take CPUs offline by hand, toggle SMT at runtime.
 prepare_kexec() {
@@ -246,6 +288,7 @@ do_kexec() {
 	for w in $(cat /proc/cmdline); do
 		case $w in
 		ch.step=*|handoff_nmi_inject.boot=*|ch.once=*) continue ;;
+		handoff_nmi_inject.boot_hold_ms=*) continue ;;
 		ch.offline=*|ch.smttoggle=*) continue ;;
 		esac
 		case $once in *" $w "*) continue ;; esac
@@ -253,6 +296,8 @@ do_kexec() {
 	done
 	cmd="${cmd# } ch.step=$((step + 1))"
 	[ "$nmi" -gt 0 ] && cmd="$cmd handoff_nmi_inject.boot=$nmi"
+	hold=$(arg hold 0)
+	[ "$hold" -gt 0 ] && cmd="$cmd handoff_nmi_inject.boot_hold_ms=$hold"
 	say "KEXEC step=$step next=$next"
 	handoff_kexec /tmp/kernel /tmp/initrd "$cmd"
 	say "FAIL kexec step=$step returned"

@@ -3,7 +3,7 @@
 #
 # run.sh - boot kernels in QEMU and hand the machine from one to another:
 # hibernate and resume, restore an image with a different kernel, kexec
-# chains, with NMIs injected into the parked CPUs.  Modelled on
+# chains, with NMIs or machine checks injected into the parked CPUs.  Modelled on
 # rcutorture's kvm.sh: one invocation runs a list of scenarios and reports
 # TAP on stdout; logs with a host timestamp per serial line go to --out.
 #
@@ -52,8 +52,17 @@ Scenarios (KIND[:key=value]...):
              right after the jump, before it wakes them
   restore-fail  cross, where the restore kernel fails on purpose after
              stopping its CPUs (syscore suspend): it must boot on, every CPU back
+  restore-bad  cross with an image the restore kernel must refuse (bad=corrupt:
+             bytes overwritten in the swap image; bad=memsize: restored with
+             more memory, so the e820 map differs): it boots afresh instead,
+             with the expected CPUs
   nmi-kexec  kexec, with NMIs sent to the parked APs by each kexec'd kernel
              before SMP bringup
+  mce        cross, where the image kernel keeps the APs parked for hold= ms
+             right after the jump and the host injects a machine check into
+             one of them (QEMU monitor "mce"); must survive and resume
+  mce-kexec  kexec, with the same machine check injected while each kexec'd
+             kernel holds the APs parked before SMP bringup
   kselftest  run cpu_handoff_test (TAP) in the guest: cpu_handoff= parsing,
              the debugfs state, a test_resume cycle
   kexec-jump jump to a trivial image with KEXEC_PRESERVE_CONTEXT and back
@@ -69,7 +78,10 @@ Keys:
   k=NAME      kernel for boot/hibernate; image=/restore= for cross and nmi;
               kernels=A,B for kexec (names from --kernel)
   nmi=N       NMIs per parked AP (default 3)
-  kaslr=on|off  KASLR (default off; on for nmi and nmi-kexec, where it makes
+  mcecpu=N    mce, mce-kexec: the AP that gets the machine check (default
+              cpus/2: a core's first thread, online before the handoff)
+  hold=MS     mce, mce-kexec: how long the APs are held parked (default 3000)
+  kaslr=on|off  KASLR (default off; on for nmi*, mce*, where it makes
               the outgoing and incoming kernels' layouts differ as they do
               on real machines)
   payload=MIB memory payload checked after every handoff (default 16)
@@ -79,10 +91,17 @@ Keys:
   break=check|cpus|payload  break a guest check on purpose (self-test)
   name=TEXT   TAP test name
   want=TEXT   a line the kernel log must contain (~ for space, ^ for :)
+  failwith=TEXT  the scenario must fail, and its reason contain TEXT (a
+              failure whose shape is the point: a clean machine-check
+              shutdown rather than garbage)
   smbios=VENDOR/PRODUCT  the machine's DMI system vendor and product (~ for
               space), for the SMI quirk list
-  offline=C,..  kexec, kexec-jump: CPUs to offline by hand first
-  smttoggle=1   kexec, kexec-jump: turn SMT on and off at runtime first
+  offline=C,..  kexec, kexec-jump, hibernate: CPUs to offline by hand first
+  smttoggle=1   kexec, kexec-jump, hibernate: turn SMT on and off at runtime
+              first
+  hotplug=1     hibernate: a CPU hotplug loop runs until the freeze
+  online=N      boot, hibernate, cross: CPUs expected online (default: all,
+              or one per core with nosmt)
   once=W,..     kexec: command-line words for the cold boot only
   expect0=N     kexec: CPUs online in the cold-booted kernel
 EOF
@@ -134,7 +153,7 @@ metrics=$out/metrics.csv
 	printf '%s%s%s\n' \
 		"test,kind,image,restore,cpus,cycle,wall_s,restore_onlines,restore_offlines," \
 		"restore_hotplug_ms,restore_cpu_stop_ms,load_to_resumed_s,resumed_to_user_s," \
-		"kexec_to_boot_s,result" >"$metrics"
+		"kexec_to_boot_s,kexec_stop_ms,result" >"$metrics"
 
 # ---------------------------------------------------------------- QEMU
 
@@ -146,8 +165,9 @@ stamp() {
 # qemu_start LOG KERNEL APPEND CPUS SWAP DATA [extra qemu args...]
 # Starts QEMU in the background; sets QPID and MONSOCK.
 qemu_start() {
-	local log=$1 kernel=$2 append=$3 cpus=$4 swap=$5 data=$6
+	local log=$1 kernel=$2 append=$3 cpus=$4 swap=$5 data=$6 from
 	shift 6
+	from=$(($(cat "$log" 2>/dev/null | wc -l) + 1))
 	local cores=$((cpus / 2)) threads=2
 	[ "$cores" -ge 1 ] || { cores=1; threads=1; }
 	QRUN=$((${QRUN:-0} + 1))
@@ -168,6 +188,46 @@ qemu_start() {
 		"${SMBIOS_ARGS[@]}" "$@" </dev/null
 		echo $? >"$log.exit.$QRUN" ) 2>&1 | stamp >>"$log" ) &
 	QPID=$!
+	WPID=""
+	[ -n "${MCE_CPU:-}" ] && { mce_watch "$log" "$from" "$MCE_CPU" & WPID=$!; }
+}
+
+# The machine check the mce scenarios inject: uncorrected, processor
+# context corrupt (VAL|UC|EN|PCC in MCi_STATUS of bank 1, MCIP in
+# MCG_STATUS), i.e. fatal to whatever kernel handles it.  A CPU whose
+# CR4.MCE is clear (as INIT leaves it) cannot take it and shuts the
+# machine down instead (SDM 15.10.1), which QEMU does by resetting it.
+MCE_ARGS="1 0xb200000000000000 0x4 0 0"
+
+# cpu_state CPU: RIP, CS base, CR4 and HLT of one vCPU, from the monitor.
+cpu_state() {
+	qemu_monitor "info registers -a" | tr -d '\r' |
+		awk -v c="CPU#$1" '$1 == c { on = 1; next } /^CPU#/ { on = 0 }
+			on && /^(RIP|EIP)=/ { rip = $1 }
+			on && /HLT=/ { for (i = 1; i <= NF; i++) if ($i ~ /^HLT=/) h = $i }
+			on && /^CS =/ { cs = $3 }
+			on && /CR4=/ { for (i = 1; i <= NF; i++) if ($i ~ /^CR4=/) cr4 = $i }
+			END { if (rip != "") print rip, "CS.base=" cs, cr4, h }'
+}
+
+# mce_watch LOG FROM CPU: each time a kernel says it holds its parked APs
+# (handoff_nmi_inject), inject a machine check into CPU and log QEMU's
+# answer as "MON: mce ..." (empty answer: delivered).
+mce_watch() {
+	local log=$1 from=$2 cpu=$3 seen=0 n r
+	while kill -0 "$QPID" 2>/dev/null; do
+		n=$(tail -n +"$from" "$log" 2>/dev/null |
+			grep -c 'handoff_nmi_inject: [a-z]*: holding')
+		if [ "$n" -gt "$seen" ]; then
+			seen=$n
+			echo "MON: before mce cpu=$cpu: $(cpu_state "$cpu")" >>"$log"
+			r=$(qemu_monitor "mce $cpu $MCE_ARGS" | tr -d '\r' |
+				grep -v -e '^QEMU .*monitor' -e '^(qemu)' | sed 's/(qemu)//g' |
+				tr '\n' ' ' | sed 's/ *$//')
+			echo "MON: mce cpu=$cpu hold=$seen: ${r:-delivered}" >>"$log"
+		fi
+		sleep 0.1
+	done
 }
 
 # Did QEMU itself crash during this scenario (not the guest)?  Prints the
@@ -199,6 +259,7 @@ qemu_stop() {
 	# timestamper then sees end of file and flushes the last lines.
 	pkill -f -- "$MONSOCK" 2>/dev/null
 	wait "$QPID" 2>/dev/null
+	[ -n "${WPID:-}" ] && { kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null; WPID=""; }
 }
 
 # wait_for LOG PATTERN TIMEOUT [FROM]: until PATTERN (ERE) appears in LOG
@@ -343,6 +404,13 @@ fail() {
 # without a word on the console).
 scan_bad() {
 	local line
+	# QEMU's word for a machine check a CPU could not take (CR4.MCE
+	# clear, as after INIT): the machine shut down cleanly, nothing ran.
+	line=$(grep -m1 -a 'MON: mce .*raising triple fault' "$1")
+	[ -z "$line" ] || {
+		fail "machine-check shutdown: ${line#*: }"
+		return 1
+	}
 	line=$(grep -m1 -E -- "$BAD" "$1")
 	[ -z "$line" ] || { fail "guest: ${line#* }"; return 1; }
 	# A guest reboot can end in deliberate triple faults (x86 Linux tries
@@ -379,6 +447,7 @@ base_append() {
 
 expected_online() {
 	local cpus=$1 smt=$2
+	[ -n "$(opt online "")" ] && { opt online ""; return; }
 	if [ "$smt" = off ] && [ "$cpus" -ge 2 ]; then echo $((cpus / 2)); else echo "$cpus"; fi
 }
 
@@ -413,6 +482,8 @@ run_hibernate() {
 	append="$append ch.cycles=$cycles"
 	append="$append ch.disk=reboot ch.expect=$(expected_online "$cpus" "$smt")"
 	append="$append ch.payload=$(opt payload 16) ch.break=$(opt break none)"
+	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
+	append="$append ch.hotplug=$(opt hotplug 0)"
 	t0=$(date +%s.%N)
 	# disk=reboot: the reset after the image is written boots the same
 	# kernel, which restores it, so QEMU must not exit on reboot here.
@@ -450,7 +521,7 @@ run_hibernate() {
 # restore-fail: the restore kernel fails the restore on purpose after it
 # stopped its CPUs; it must boot on with every CPU back.
 run_cross() {
-	local tag=$1 cpus=$2 cycles=$3 smt=$4 nmi=$5 failrestore=${6:-0}
+	local tag=$1 cpus=$2 cycles=$3 smt=$4 nmi=$5 failrestore=${6:-0} mce=${7:-0}
 	local ki kr kimg krest log append t0 c rc m rappend
 	ki=$(opt image "$default_kernel")
 	kr=$(opt restore "$default_kernel")
@@ -463,6 +534,7 @@ run_cross() {
 	append="$append ch.expect=$(expected_online "$cpus" "$smt") ch.payload=$(opt payload 16)"
 	append="$append ch.break=$(opt break none)"
 	[ "$nmi" -gt 0 ] && append="$append handoff_nmi_inject.resume=$nmi"
+	[ "$mce" = 1 ] && append="$append handoff_nmi_inject.resume_hold_ms=$(opt hold 3000)"
 	t0=$(date +%s.%N)
 	echo "=== run 0: $ki makes the image" >>"$log"
 	qemu_start "$log" "$kimg" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
@@ -478,6 +550,7 @@ run_cross() {
 		echo "=== run $c: $kr restores the image" >>"$log"
 		local mark
 		mark=$(wc -l <"$log")
+		[ "$mce" = 1 ] && MCE_CPU=$(opt mcecpu $((cpus / 2)))
 		rappend="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=boot"
 		rappend="$rappend ch.expect=$(expected_online "$cpus" "$smt")"
 		[ "$failrestore" = 1 ] && rappend="$rappend handoff_nmi_inject.fail_restore=1"
@@ -492,6 +565,7 @@ run_cross() {
 		rc=$?
 		sleep 0.5
 		qemu_stop
+		MCE_CPU=""
 		tail -n +"$mark" "$log" >"$log.c$c"
 		m=$(restore_metrics "$log.c$c")
 		metric "$c" "$ki" "$kr" "$m" NA
@@ -550,11 +624,93 @@ run_cross() {
 			return 1
 		}
 	fi
+	if [ "$mce" = 1 ]; then
+		mce_injected "$log" "$cycles" || return 1
+	fi
 	return 0
 }
 
+# mce_injected LOG N: N machine checks were delivered, each while the APs
+# were held parked, and the machine lived through every hold.
+mce_injected() {
+	local log=$1 n=$2 got
+	got=$(grep -c 'MON: mce .*: delivered' "$log")
+	[ "$got" = "$n" ] || {
+		fail "$got of $n machine checks delivered" \
+			"($(grep -m1 -a 'MON: mce' "$log" | cut -d: -f2- | cut -c1-100))"
+		return 1
+	}
+	got=$(grep -c 'handoff_nmi_inject: [a-z]*: hold over' "$log")
+	[ "$got" = "$n" ] || {
+		fail "the machine lived through $got of $n holds"
+		return 1
+	}
+}
+
+# restore-bad: the image kernel hibernates; the image is then damaged or
+# restored on a machine it does not match.  The restore kernel must refuse
+# it (before it touches its CPUs) and boot on with the expected CPUs.
+run_restore_bad() {
+	local tag=$1 cpus=$2 smt=$3 ki kr kimg krest log append rc mark bad rmem=$mem
+	ki=$(opt image "$default_kernel")
+	kr=$(opt restore "$default_kernel")
+	kimg=$(kernel_of "$ki") || return 1
+	krest=$(kernel_of "$kr") || return 1
+	bad=$(opt bad corrupt)
+	log=$out/$tag.log
+	mkdisks "$tag" $((mem + 256))
+	append="$(base_append "$cpus" "$smt") ch.scenario=hibernate ch.cycles=1"
+	append="$append ch.disk=shutdown ch.expect=$(expected_online "$cpus" "$smt")"
+	echo "=== run 0: $ki makes the image" >>"$log"
+	qemu_start "$log" "$kimg" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
+	wait_for "$log" "CH: FAIL|Kernel panic|reboot: Power down" "$TIMEOUT"
+	rc=$?
+	qemu_stop
+	[ $rc = 0 ] && grep -q 'reboot: Power down' "$log" || {
+		scan_bad "$log" || return 1
+		fail "image kernel did not hibernate (rc $rc)"
+		return 1
+	}
+	case $bad in
+	corrupt)
+		# 256 KiB of noise 1 MiB into the swap device: image data, past
+		# the swap header and the first metadata pages.
+		dd if=/dev/urandom of="$SWAP" bs=4096 seek=256 count=64 conv=notrunc status=none
+		echo "=== the image is corrupted: 256 KiB at 1 MiB overwritten" >>"$log" ;;
+	memsize)
+		rmem=$((mem + 256))
+		echo "=== restored with ${rmem} MiB instead of ${mem} MiB" >>"$log" ;;
+	*) fail "unknown bad=$bad (corrupt or memsize)"; return 1 ;;
+	esac
+	echo "=== run 1: $kr restores the image" >>"$log"
+	mark=$(($(wc -l <"$log") + 1))
+	append="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=boot"
+	append="$append ch.expect=$(expected_online "$cpus" "$smt")"
+	local m=$mem
+	mem=$rmem
+	qemu_start "$log" "$krest" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
+	mem=$m
+	wait_for "$log" "CH: DONE|CH: FAIL|Kernel panic" "$TIMEOUT" "$mark"
+	rc=$?
+	qemu_stop
+	scan_bad "$log" || return 1
+	[ $rc = 2 ] && { fail "timed out"; return 1; }
+	tail -n +"$mark" "$log" | grep -q 'CH: BOOT' || {
+		fail "the restore kernel did not boot on (it resumed the bad image?)"
+		return 1
+	}
+	REFUSED=$(tail -n +"$mark" "$log" |
+		grep -m1 -E 'PM: .*([Mm]ismatch|[Ii]nvalid|CRC|[Ff]ailed|error|Error)' | cut -d' ' -f2-)
+	[ -n "$REFUSED" ] || { fail "no PM error: was the image refused at all?"; return 1; }
+	echo "#   refused: $REFUSED"
+	tail -n +"$mark" "$log" | grep -q 'CH: DONE ok' || {
+		fail "the restore kernel booted on without the expected CPUs"
+		return 1
+	}
+}
+
 run_kexec() {
-	local tag=$1 cpus=$2 cycles=$3 smt=$4 nmi=$5 list first kernel log append rc s
+	local tag=$1 cpus=$2 cycles=$3 smt=$4 nmi=$5 mce=${6:-0} list first kernel log append rc s
 	list=$(opt kernels "$default_kernel")
 	first=${list%%,*}
 	kernel=$(kernel_of "$first") || return 1
@@ -565,20 +721,32 @@ run_kexec() {
 	append="$append ch.expect=$(expected_online "$cpus" "$smt")"
 	append="$append ch.payload=$(opt payload 16) ch.step=0"
 	append="$append ch.nmi=$nmi ch.break=$(opt break none)"
+	if [ "$mce" = 1 ]; then
+		append="$append ch.hold=$(opt hold 3000)"
+		MCE_CPU=$(opt mcecpu $((cpus / 2)))
+	fi
 	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
 	[ -n "$(opt once "")" ] &&
 		append="$append $(opt once "" | tr ',' ' ') ch.once=$(opt once "")"
 	[ -n "$(opt expect0 "")" ] && append="$append ch.expect0=$(opt expect0 "")"
 	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot
 	rc=$?
+	MCE_CPU=""
 	# kexec_to_boot: host time from "CH: KEXEC" to the next kernel's first
-	# line; in the user-space column, to its "CH: BOOT".
+	# line; in the user-space column, to its "CH: BOOT".  kexec_stop: the
+	# outgoing kernel's machine_shutdown(), as the injector logs it.
 	awk '/CH: KEXEC step=/ {
-			t = $1; s = $0; sub(/.*step=/, "", s); sub(/ .*/, "", s); b = 0; next
+			t = $1; s = $0; sub(/.*step=/, "", s); sub(/ .*/, "", s); b = 0
+			st = "NA"; next
+		}
+	     t && !b && /machine_shutdown\(\) took/ {
+			for (i = 1; i <= NF; i++) if ($i == "took") st = sprintf("%.3f", $(i + 1) / 1000)
 		}
 	     t && !b && /Linux version/ { b = $1 - t }
-	     t && b && /CH: BOOT/ { printf "%s %.3f %.3f\n", s + 1, b, $1 - t; t = 0 }' "$log" |
-		while read -r s d u; do metric "$s" "$list" "$list" "NA NA NA NA NA $u" "$d"; done
+	     t && b && /CH: BOOT/ { printf "%s %.3f %.3f %s\n", s + 1, b, $1 - t, st; t = 0 }' "$log" |
+		while read -r s d u st; do
+			metric "$s" "$list" "$list" "NA NA NA NA NA $u" "$d" "$st"
+		done
 	[ $rc = 0 ] || return 1
 	[ "$(grep -c 'CH: PASS step=' "$log")" = $((cycles + 1)) ] || {
 		fail "$(grep -c 'CH: PASS step=' "$log") of $((cycles + 1))" \
@@ -589,6 +757,9 @@ run_kexec() {
 	if [ "$nmi" -gt 0 ]; then
 		[ "$(grep -c 'handoff_nmi_inject: boot: sent' "$log")" = "$cycles" ] ||
 			{ fail "NMIs were not injected in every kexec'd kernel"; return 1; }
+	fi
+	if [ "$mce" = 1 ]; then
+		mce_injected "$log" "$cycles" || return 1
 	fi
 	return 0
 }
@@ -726,12 +897,12 @@ run_sipi_nmi() {
 	fail "no answer: $SIPI_NMI"
 }
 
-# metric CYCLE IMAGE RESTORE "ON OFF HP_MS STOP_MS LOAD_S USER_S" KEXEC_S
+# metric CYCLE IMAGE RESTORE "ON OFF HP_MS STOP_MS LOAD_S USER_S" KEXEC_S [KSTOP_MS]
 metric() {
-	local c=$1 ki=$2 kr=$3 m=$4 kx=$5
+	local c=$1 ki=$2 kr=$3 m=$4 kx=$5 ks=${6:-NA}
 	# shellcheck disable=SC2086
 	set -- $m
-	echo "$TNAME,$KIND,$ki,$kr,$CPUS,$c,NA,$1,$2,$3,$4,$5,$6,$kx,NA" >>"$out/.pending"
+	echo "$TNAME,$KIND,$ki,$kr,$CPUS,$c,NA,$1,$2,$3,$4,$5,$6,$kx,$ks,NA" >>"$out/.pending"
 }
 
 # Every field after the kind is key=value: a ':' inside a value would
@@ -767,7 +938,8 @@ for spec in "${scenarios[@]}"; do
 	expect=$(opt expect pass)
 	TNAME=$(opt name "$(echo "$spec" | sed 's/:/_/g; s/=/-/g; s/,/+/g')")
 	TIMEOUT=$((timeout_base + CPUS * 10 * cycles))
-	case $KIND in nmi*) DEFAULT_KASLR=on ;; *) DEFAULT_KASLR=off ;; esac
+	case $KIND in nmi*|mce*) DEFAULT_KASLR=on ;; *) DEFAULT_KASLR=off ;; esac
+	MCE_CPU=""
 	SMBIOS_ARGS=()
 	if [ -n "$(opt smbios "")" ]; then
 		sm=$(opt smbios "" | tr '~' ' ')
@@ -789,8 +961,11 @@ for spec in "${scenarios[@]}"; do
 	cross) run_cross "$tag" "$CPUS" "$cycles" "$smt" 0 ;;
 	nmi) run_cross "$tag" "$CPUS" "$cycles" "$smt" "$nmi" ;;
 	restore-fail) run_cross "$tag" "$CPUS" 1 "$smt" 0 1 ;;
+	restore-bad) run_restore_bad "$tag" "$CPUS" "$smt" ;;
 	kexec) run_kexec "$tag" "$CPUS" "$cycles" "$smt" 0 ;;
 	nmi-kexec) run_kexec "$tag" "$CPUS" "$cycles" "$smt" "$nmi" ;;
+	mce) run_cross "$tag" "$CPUS" "$cycles" "$smt" 0 0 1 ;;
+	mce-kexec) run_kexec "$tag" "$CPUS" "$cycles" "$smt" 0 1 ;;
 	*) fail "unknown scenario kind '$KIND' (see --list)" ;;
 	esac
 	res=$?
@@ -810,10 +985,22 @@ for spec in "${scenarios[@]}"; do
 		fail "the kernel log lacks: $want"
 		res=1
 	fi
+	failwith=$(opt failwith "" | tr '~' ' ')
+	if [ -n "$failwith" ]; then
+		if [ $res = 0 ]; then
+			RESULT_NOTE="passed, but should have failed with: $failwith"
+			res=1
+		elif printf '%s' "$RESULT_NOTE" | grep -qF -- "$failwith"; then
+			RESULT_NOTE="failed as it should: $RESULT_NOTE"
+			res=0
+		else
+			RESULT_NOTE="failed, but not with '$failwith': $RESULT_NOTE"
+		fi
+	fi
 	[ "$WALL" = NA ] && WALL=$(echo "$(date +%s.%N) - $t_start" | bc)
 	[ -f "$out/.pending" ] &&
 		awk -F, -v OFS=, -v w="$WALL" -v r="$([ $res = 0 ] && echo pass || echo fail)" \
-			'{ $7 = w; $15 = r; print }' "$out/.pending" >>"$metrics"
+			'{ $7 = w; $16 = r; print }' "$out/.pending" >>"$metrics"
 	rm -f "$out/.pending"
 	ok="ok"
 	[ $res = 0 ] || ok="not ok"
