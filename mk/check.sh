@@ -149,6 +149,7 @@ set -- \
 	"hibernate:k=patched:$c:append=nr_cpus=2:online=1:cycles=1:name=hibernate-patched-nr_cpus-2" \
 	"kexec:kernels=patched:$c:cycles=2:smt=on:once=nr_cpus=2:expect0=2:name=kexec-patched-from-nr_cpus-2" \
 	"hibernate:k=patched:$c:offline=2:online=1:cycles=2:name=hibernate-patched-after-offlining-by-hand" \
+	"hibernate:k=base:$c:offline=2:online=1:cycles=1:expect=xfail:why=6.12~brings~a~core~offlined~by~hand~back~online~when~it~resumes~with~nosmt:name=hibernate-6.12-after-offlining-by-hand" \
 	"hibernate:k=patched:$c:smttoggle=1:cycles=2:name=hibernate-patched-after-smt-toggle" \
 	"hibernate:k=patched:cpus=8:hotplug=1:cycles=3:name=hibernate-patched-hotplug-stress-8cpus" \
 	"hibernate:k=patched:cpus=8:$t:hotplug=1:cycles=3:name=hibernate-trampoline-hotplug-stress-8cpus" \

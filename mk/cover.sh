@@ -74,13 +74,31 @@ blurb() {
 		echo "(results/check-summary.md is missing: no test results recorded)"
 		echo
 	fi
-	if [ -f "$R/bench-restore.md" ]; then
+	if [ -f "$R/faults.md" ]; then
+		echo "Faults injected into the parked CPUs, 6.12 against the series (results/faults.md):"
+		echo
+		table "$R/faults.md"
+		echo
+	fi
+	if [ -f "$R/soak.md" ]; then
+		echo "Soak (results/soak.md):"
+		echo
+		table "$R/soak.md"
+		echo
+	fi
+	if [ -f "$R/bench.md" ]; then
+		echo "Cost against CPU count, 6.12 and the series in one run (results/bench.md,"
+		echo "plot in results/cost-vs-cpus.svg):"
+		echo
+		awk '/^\|/ { print; t = 1; next } t && /^$/ { print; t = 0 }' "$R/bench.md"
+		echo
+	elif [ -f "$R/bench-restore.md" ]; then
 		echo "Restore-kernel CPU stop time against 6.12, same run (results/bench-restore.md):"
 		echo
 		table "$R/bench-restore.md"
 		echo
 	fi
-	if [ -f "$R/bench-kexec.md" ]; then
+	if [ ! -f "$R/bench.md" ] && [ -f "$R/bench-kexec.md" ]; then
 		echo "kexec, reboot(KEXEC) to the next kernel against 6.12 (results/bench-kexec.md):"
 		echo
 		table "$R/bench-kexec.md"
@@ -105,7 +123,10 @@ blurb() {
 	   keeps CR4.MCE and restarts its loop on #MC.
 	 - QEMU/TCG delivers NMIs to CPUs in wait-for-SIPI, against the SDM, so
 	   the NMI property of INIT parking could not be shown here; it is shown
-	   for the trampoline.  Hardware or KVM results are welcome.
+	   for the trampoline.  TCG also leaves an INIT pending on a CPU halted
+	   in HLT until another event wakes it (then drops that event), so
+	   kexec's INIT-parked CPUs survive injected faults there by accident.
+	   Hardware or KVM results are welcome.
 	 - The fixed trampoline address (0xe00000 physical, 0xffffffffff5ff000
 	   virtual) becomes ABI between kernels; a stale slot left by a kernel
 	   without the option is why the release word is only trusted where
