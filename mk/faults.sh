@@ -10,7 +10,7 @@
 # kexec: the same in the kexec'd kernel, before SMP bringup.
 # The outgoing and incoming kernels always differ: 6.12 and the series,
 # or two boots of the series with different KASLR layouts.
-# Writes build/faults/{tap,faults.csv,faults.md}.
+# Writes build/faults/{tap,faults.csv,faults.md} (mk/faultstable.sh).
 . "$(dirname "$0")/lib.sh"
 
 T=$REPO/tools/testing/selftests/cpu-handoff
@@ -56,48 +56,4 @@ done
 	--kernel patched="$BUILD/out/patched/arch/x86/boot/bzImage" \
 	--kernel base="$BUILD/out/base/arch/x86/boot/bzImage" "${specs[@]}" | tee "$OUT/tap"
 
-# One row per run: the cell, survived or not, and the failure's shape.
-echo "cell,fault,where,parker,run,survived,shape,note" >"$OUT/faults.csv"
-awk -v cells="$OUT/cells" '
-	BEGIN { FS = "|"; while ((getline l < cells) > 0) { split(l, a, "|"); f[a[1]] = a[2]; w[a[1]] = a[3]; p[a[1]] = a[4] } FS = " " }
-	function flush() {
-		if (name == "") return
-		shape = "survived"
-		if (!ok) {
-			if (note ~ /machine-check shutdown/) shape = "machine-check shutdown (CR4.MCE clear)"
-			else if (note ~ /triple fault/) shape = "triple fault (garbage execution)"
-			else if (note ~ /[Mm]achine check|mce:/) shape = "a stale machine-check handler ran"
-			else if (note ~ /^guest: /) shape = "kernel error on the console"
-			else if (note ~ /timed out/) shape = "hang"
-			else if (note ~ /afresh/) shape = "machine reset (fresh boot)"
-			else shape = "other"
-		}
-		c = name; sub(/-r[0-9]+$/, "", c); r = name; sub(/.*-r/, "", r)
-		gsub(/,/, ";", note); gsub(/"/, "", note)
-		printf "%s,%s,%s,%s,%d,%s,%s,\"%s\"\n", c, f[c], w[c], p[c], r, ok ? "yes" : "no", shape, note
-		name = ""
-	}
-	/^(ok|not ok) [0-9]+ - / { flush(); ok = ($1 == "ok"); name = $0; sub(/^(ok|not ok) [0-9]+ - /, "", name); note = ""; next }
-	/^#   / && name != "" && note == "" && !/^#   wall / { note = $0; sub(/^#   /, "", note) }
-	END { flush() }' "$OUT/tap" >>"$OUT/faults.csv"
-
-# The table: survived of RUNS and the failure shapes, per cell.
-{
-	echo "| fault | injected during | parked by | survived | how the others ended |"
-	echo "|---|---|---|---|---|"
-	awk -F, 'NR > 1 {
-			k = $2 "|" $3 "|" $4
-			if (!(k in n)) order[++m] = k
-			n[k]++; if ($6 == "yes") s[k]++; else sh[k, $7]++
-			shapes[$7] = 1
-		}
-		END {
-			for (i = 1; i <= m; i++) {
-				k = order[i]; split(k, a, "|"); d = ""
-				for (x in shapes) if ((k, x) in sh) d = d (d ? "; " : "") sh[k, x] " " x
-				printf "| %s | %s | %s | %d of %d | %s |\n", (a[1] == "nmi" ? "NMI x3 per AP" : "machine check, one AP"),
-					(a[2] == "restore" ? "image restore" : "kexec"), a[3], s[k], n[k], (d ? d : "-")
-			}
-		}' "$OUT/faults.csv"
-} >"$OUT/faults.md"
-cat "$OUT/faults.md"
+"$REPO/mk/faultstable.sh" "$OUT"

@@ -188,11 +188,17 @@ disk_get() {
 }
 
 
+# cpu_list LIST: "0,2-3" -> "0 2 3", one per line.
+cpu_list() {
+	echo "$1" | tr ',' '\n' |
+		awk -F- '{ e = (NF == 2) ? $2 : $1; for (c = $1; c <= e; c++) print c }'
+}
+
 # hotplug_stress ONLINE: take the CPUs of ONLINE other than 0 down and up
 # in a loop, in the background, until hotplug_stop.  The hibernation
 # freezes the loop wherever it is, usually with one of them offline.
 hotplug_stress() {
-	cpus=$(echo "$1" | tr ',' '\n' | awk -F- '{ e = (NF == 2) ? $2 : $1; for (c = $1; c <= e; c++) if (c) print c }')
+	cpus=$(cpu_list "$1" | grep -vx 0)
 	[ -n "$cpus" ] || return 0
 	( while :; do
 		for c in $cpus; do
@@ -213,7 +219,7 @@ hotplug_stop() {
 	kill "$HP_PID" 2>/dev/null
 	wait "$HP_PID" 2>/dev/null
 	say "HOTPLUG stopped online=$(online)"
-	for c in $(echo "$1" | tr ',' '\n' | awk -F- '{ e = (NF == 2) ? $2 : $1; for (c = $1; c <= e; c++) print c }'); do
+	for c in $(cpu_list "$1"); do
 		[ -e /sys/devices/system/cpu/cpu"$c"/online ] || continue
 		echo 1 >/sys/devices/system/cpu/cpu"$c"/online ||
 			say "FAIL cpu$c does not come back online"

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# faultstable.sh DIR: the fault campaign's tables from DIR/tap and
+# DIR/cells (written by mk/faults.sh): DIR/faults.csv, one row per run, and
+# DIR/faults.md, survived of RUNS per case and how the others ended.
+d=${1:?usage: faultstable.sh DIR}
+[ -f "$d/tap" ] && [ -f "$d/cells" ] || { echo "faultstable: no $d/tap or $d/cells" >&2; exit 2; }
+
+echo "cell,fault,where,parker,run,survived,shape,note" >"$d/faults.csv"
+awk -v cells="$d/cells" '
+	BEGIN {
+		while ((getline l < cells) > 0) {
+			split(l, a, "|"); gsub(/, /, " ", a[4])
+			f[a[1]] = a[2]; w[a[1]] = a[3]; p[a[1]] = a[4]
+		}
+	}
+	function flush(   c, r) {
+		if (name == "") return
+		shape = "survived"
+		if (!ok) {
+			if (note ~ /machine-check shutdown/) shape = "machine-check shutdown (CR4.MCE clear)"
+			else if (note ~ /triple fault/) shape = "triple fault"
+			else if (note ~ /^guest: /) shape = "kernel error on the console"
+			else if (note ~ /timed out/) shape = "hang"
+			else if (note ~ /afresh/) shape = "machine reset (fresh boot)"
+			else shape = "other"
+		}
+		c = name; sub(/-r[0-9]+$/, "", c); r = name; sub(/.*-r/, "", r)
+		gsub(/,/, ";", note); gsub(/"/, "", note)
+		printf "%s,%s,%s,%s,%d,%s,%s,\"%s\"\n", c, f[c], w[c], p[c], r, ok ? "yes" : "no", shape, note
+		name = ""
+	}
+	/^(ok|not ok) [0-9]+ - / {
+		flush(); ok = ($1 == "ok"); name = $0
+		sub(/^(ok|not ok) [0-9]+ - /, "", name); note = ""; next
+	}
+	/^#   / && name != "" && note == "" && !/^#   wall / { note = $0; sub(/^#   /, "", note) }
+	END { flush() }' "$d/tap" >>"$d/faults.csv"
+
+{
+	echo "| fault | injected during | parked by | survived | how the others ended |"
+	echo "|---|---|---|---|---|"
+	awk -F, 'NR > 1 {
+			k = $2 "|" $3 "|" $4
+			if (!(k in n)) order[++m] = k
+			n[k]++; if ($6 == "yes") s[k]++; else sh[k, $7]++
+			if (!($7 in shapes)) { shapes[$7] = 1; so[++ns] = $7 }
+		}
+		END {
+			for (i = 1; i <= m; i++) {
+				k = order[i]; split(k, a, "|"); t = ""
+				for (j = 1; j <= ns; j++)
+					if ((k, so[j]) in sh) t = t (t ? "; " : "") sh[k, so[j]] " " so[j]
+				printf "| %s | %s | %s | %d of %d | %s |\n",
+					(a[1] == "nmi" ? "3 NMIs per parked AP" : "machine check, one AP"),
+					(a[2] == "restore" ? "image restore" : "kexec"), a[3], s[k], n[k], (t ? t : "-")
+			}
+		}' "$d/faults.csv"
+} >"$d/faults.md"
+cat "$d/faults.md"
