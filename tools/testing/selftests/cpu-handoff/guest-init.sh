@@ -69,12 +69,15 @@ payload_mib=$(arg payload 16)
 step=$(arg step 0)
 brk=$(arg break none)
 
+# cpu_list LIST: "0,2-3" -> "0 2 3", one per line.
+cpu_list() {
+	echo "$1" | tr ',' '\n' |
+		awk -F- 'NF { e = (NF == 2) ? $2 : $1; for (c = $1; c <= e; c++) print c }'
+}
+
 count_cpus() {
 	# "0,2-3" -> 3
-	echo "$1" | tr ',' '\n' |
-		awk -F- 'NF == 2 { n += $2 - $1 + 1; next }
-			NF == 1 && $1 != "" { n++ }
-			END { print n + 0 }'
+	cpu_list "$1" | grep -c .
 }
 
 online() {
@@ -187,12 +190,6 @@ disk_get() {
 		truncate -s "$3" "$4"
 }
 
-
-# cpu_list LIST: "0,2-3" -> "0 2 3", one per line.
-cpu_list() {
-	echo "$1" | tr ',' '\n' |
-		awk -F- '{ e = (NF == 2) ? $2 : $1; for (c = $1; c <= e; c++) print c }'
-}
 
 # hotplug_stress ONLINE: take the CPUs of ONLINE other than 0 down and up
 # in a loop, in the background, until hotplug_stop.  The hibernation

@@ -856,12 +856,7 @@ run_sipi_nmi() {
 		grep -qE "CH: EXP $step" "$log" || break
 		sleep 1
 		cpu=$(grep -m1 -oE 'CH: EXP offline cpu=[0-9]+' "$log" | sed 's/.*=//')
-		st=$(qemu_monitor "info registers -a" | tr -d '\r' |
-			awk -v c="CPU#$cpu" '$1 == c { on = 1; next } /^CPU#/ { on = 0 }
-				on && /^(RIP|EIP)=/ { rip = $1 }
-				on && /HLT=/ { for (i = 1; i <= NF; i++) if ($i ~ /^HLT=/) h = $i }
-				on && /^CS =/ { cs = $3 }
-				END { if (rip != "") print rip, "CS.base=" cs, h }')
+		st=$(cpu_state "$cpu")
 		[ -n "$st" ] || st="gone (QEMU exited: the machine reset)"
 		echo "MON: after $step: $st" >>"$log"
 		seen="$seen|$step: ${st#*: }"
