@@ -14,11 +14,18 @@ awk -v cells="$d/cells" '
 			f[a[1]] = a[2]; w[a[1]] = a[3]; p[a[1]] = a[4]
 		}
 	}
-	function flush(   c, r) {
+	function flush(   c, r, c0) {
 		if (name == "") return
+		c0 = name; sub(/-r[0-9]+$/, "", c0)
 		shape = "survived"
 		if (!ok) {
-			if (note ~ /machine-check shutdown/) shape = "machine-check shutdown (CR4.MCE clear)"
+			# A run that died before anything was injected says nothing
+			# about the park: an early boot failure of the incoming kernel
+			# under host load, or no machine check sent.
+			if (note ~ /IO-APIC \+ timer doesn.t work/ ||
+			    (f[c0] == "mce" && lg != "" && system("grep -q \"^MON: mce\" " lg) != 0))
+				shape = "died before the injection (not the park)"
+			else if (note ~ /machine-check shutdown/) shape = "machine-check shutdown (CR4.MCE clear)"
 			else if (note ~ /triple fault/) shape = "triple fault"
 			else if (note ~ /^guest: /) shape = "kernel error on the console"
 			else if (note ~ /timed out/) shape = "hang"
@@ -32,8 +39,9 @@ awk -v cells="$d/cells" '
 	}
 	/^(ok|not ok) [0-9]+ - / {
 		flush(); ok = ($1 == "ok"); name = $0
-		sub(/^(ok|not ok) [0-9]+ - /, "", name); note = ""; next
+		sub(/^(ok|not ok) [0-9]+ - /, "", name); note = ""; lg = ""; next
 	}
+	/^#   wall .*, log / && name != "" { lg = $0; sub(/.*, log /, "", lg) }
 	/^#   / && name != "" && note == "" && !/^#   wall / { note = $0; sub(/^#   /, "", note) }
 	END { flush() }' "$d/tap" >>"$d/faults.csv"
 
