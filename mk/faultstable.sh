@@ -23,7 +23,7 @@ awk -v cells="$d/cells" '
 			# about the park: an early boot failure of the incoming kernel
 			# under host load, or no machine check sent.
 			if (note ~ /IO-APIC \+ timer doesn.t work/ ||
-			    (f[c0] == "mce" && lg != "" && system("grep -q \"^MON: mce\" " lg) != 0))
+			    (f[c0] == "mce" && lg != "" && system("grep -q \"^MON: before mce\" " lg) != 0))
 				shape = "died before the injection (not the park)"
 			else if (note ~ /machine-check shutdown/) shape = "machine-check shutdown (CR4.MCE clear)"
 			else if (note ~ /triple fault/) shape = "triple fault"
