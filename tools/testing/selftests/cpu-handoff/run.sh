@@ -516,6 +516,22 @@ run_hibernate() {
 	return 0
 }
 
+# make_image LOG NAME KERNEL APPEND CPUS: run 0 of cross and its kin, the
+# image kernel hibernates (disk=shutdown) and QEMU exits.
+make_image() {
+	local log=$1 ki=$2 kimg=$3 append=$4 cpus=$5 rc
+	echo "=== run 0: $ki makes the image" >>"$log"
+	qemu_start "$log" "$kimg" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
+	wait_for "$log" "CH: FAIL|Kernel panic|reboot: Power down" "$TIMEOUT"
+	rc=$?
+	qemu_stop
+	[ $rc = 0 ] && grep -q 'reboot: Power down' "$log" || {
+		scan_bad "$log" || return 1
+		fail "image kernel did not hibernate (rc $rc)"
+		return 1
+	}
+}
+
 # cross and nmi: image kernel hibernates (disk=shutdown, QEMU exits), then
 # the restore kernel restores it in a new QEMU run, once per cycle.
 # restore-fail: the restore kernel fails the restore on purpose after it
@@ -536,16 +552,7 @@ run_cross() {
 	[ "$nmi" -gt 0 ] && append="$append handoff_nmi_inject.resume=$nmi"
 	[ "$mce" = 1 ] && append="$append handoff_nmi_inject.resume_hold_ms=$(opt hold 3000)"
 	t0=$(date +%s.%N)
-	echo "=== run 0: $ki makes the image" >>"$log"
-	qemu_start "$log" "$kimg" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
-	wait_for "$log" "CH: FAIL|Kernel panic|reboot: Power down" "$TIMEOUT"
-	rc=$?
-	qemu_stop
-	[ $rc = 0 ] && grep -q 'reboot: Power down' "$log" || {
-		scan_bad "$log" || return 1
-		fail "image kernel did not hibernate (rc $rc)"
-		return 1
-	}
+	make_image "$log" "$ki" "$kimg" "$append" "$cpus" || return 1
 	for c in $(seq 1 "$cycles"); do
 		echo "=== run $c: $kr restores the image" >>"$log"
 		local mark
@@ -661,16 +668,7 @@ run_restore_bad() {
 	mkdisks "$tag" $((mem + 256))
 	append="$(base_append "$cpus" "$smt") ch.scenario=hibernate ch.cycles=1"
 	append="$append ch.disk=shutdown ch.expect=$(expected_online "$cpus" "$smt")"
-	echo "=== run 0: $ki makes the image" >>"$log"
-	qemu_start "$log" "$kimg" "$append" "$cpus" "$SWAP" "$DATA" -no-reboot
-	wait_for "$log" "CH: FAIL|Kernel panic|reboot: Power down" "$TIMEOUT"
-	rc=$?
-	qemu_stop
-	[ $rc = 0 ] && grep -q 'reboot: Power down' "$log" || {
-		scan_bad "$log" || return 1
-		fail "image kernel did not hibernate (rc $rc)"
-		return 1
-	}
+	make_image "$log" "$ki" "$kimg" "$append" "$cpus" || return 1
 	case $bad in
 	corrupt)
 		# 256 KiB of noise 1 MiB into the swap device: image data, past
