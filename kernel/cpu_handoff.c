@@ -279,7 +279,7 @@ static int __init cpu_handoff_policy_init(void)
 	for (i = 0; i < nr_backends; i++)
 		n += scnprintf(names + n, sizeof(names) - n, ", %s", backends[i]->name);
 
-	b = mode_arg_cut ? NULL : find_backend(mode_arg);
+	b = find_backend(mode_arg);
 	if (mode_arg_cut) {
 		pr_warn("unknown cpu_handoff=%s...; accepted: auto, off%s; using auto\n",
 			mode_arg, names);

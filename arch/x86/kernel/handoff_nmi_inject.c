@@ -102,12 +102,18 @@ static void nmi_one(unsigned int cpu)
 	__apic_send_IPI(cpu, NMI_VECTOR);
 }
 
+/* A present AP this kernel has not woken: wherever the last kernel left it. */
+static bool parked(unsigned int cpu)
+{
+	return cpu != smp_processor_id() && !cpu_online(cpu);
+}
+
 static unsigned int nmi_parked(unsigned int count, const char *when)
 {
-	unsigned int cpu, self = smp_processor_id(), cpus = 0, i;
+	unsigned int cpu, cpus = 0, i;
 
 	for_each_present_cpu(cpu) {
-		if (cpu == self || cpu_online(cpu))
+		if (!parked(cpu))
 			continue;
 		for (i = 0; i < count; i++) {
 			nmi_one(cpu);
@@ -123,10 +129,10 @@ static unsigned int nmi_parked(unsigned int count, const char *when)
 
 static unsigned int count_parked(void)
 {
-	unsigned int cpu, self = smp_processor_id(), cpus = 0;
+	unsigned int cpu, cpus = 0;
 
 	for_each_present_cpu(cpu)
-		if (cpu != self && !cpu_online(cpu))
+		if (parked(cpu))
 			cpus++;
 	return cpus;
 }
