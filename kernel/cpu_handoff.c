@@ -33,7 +33,10 @@
  * In the kernel that takes over, CPUs it believes offline were parked by a
  * kernel it cannot vouch for (possibly one that parked them in HLT in
  * memory that is now ours), so they are woken and parked again in this
- * kernel's own play_dead(), from a work item off the resume path.
+ * kernel's own play_dead().  That happens before user space is thawed,
+ * and an SMT sibling under nosmt is never activated for it: it is booted
+ * once and sent back, the way nosmt boots siblings at boot (cpu_bootable()
+ * in kernel/cpu.c), so no task is ever scheduled on it.
  */
 
 #define pr_fmt(fmt) "cpu_handoff: " fmt
@@ -57,7 +60,6 @@
 #include <linux/string.h>
 #include <linux/suspend.h>
 #include <linux/topology.h>
-#include <linux/workqueue.h>
 
 /* How long the controlling CPU waits for CPUs to answer a hold or commit. */
 #define HOLD_TIMEOUT_US		(1000 * USEC_PER_MSEC)
@@ -104,6 +106,8 @@ static struct cpumask saved_allowed;
 static enum cpu_handoff_reason hold_reason;
 static bool holding;
 static u64 hold_start_ns;
+/* cpu_handoff_park_stopped() parked CPUs for a kexec jump. */
+static bool parked_for_jump;
 
 static const char * const reason_names[] = {
 	[CPU_HANDOFF_RESTORE]	 = "restore",
@@ -490,6 +494,14 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		return -EOPNOTSUPP;
 
 	/*
+	 * As freeze_secondary_cpus() does, and for the same reasons: the
+	 * caller's thaw_secondary_cpus() undoes it whatever happens next,
+	 * and it waits for a CPU in the middle of coming up or going down,
+	 * which would otherwise be neither held nor parked.
+	 */
+	cpu_hotplug_disable();
+
+	/*
 	 * The incoming kernel continues on the CPU that jumps, and the boot
 	 * CPU is the one CPU that must never be sent INIT.
 	 */
@@ -498,6 +510,7 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	    set_cpus_allowed_ptr(current, cpumask_of(HANDOFF_PRIMARY_CPU))) {
 		pr_err("%s: cannot move to CPU %d\n", reason_names[reason],
 		       HANDOFF_PRIMARY_CPU);
+		cpu_hotplug_enable();
 		return -EBUSY;
 	}
 
@@ -518,20 +531,37 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	WARN_ON_ONCE(self != HANDOFF_PRIMARY_CPU);
 	cpumask_copy(&held_mask, cpu_online_mask);
 	cpumask_clear_cpu(self, &held_mask);
+	holding = true;
+	want = 0;
 	for_each_cpu(cpu, &held_mask) {
 		call_single_data_t *csd = per_cpu_ptr(&hold_csd, cpu);
 
+		/*
+		 * A CPU that never ran an earlier hold's IPI still has it
+		 * queued: re-initialising the CSD would corrupt that queue.
+		 * Give up on this handoff instead.
+		 */
+		if (csd->node.u_flags & CSD_FLAG_LOCK) {
+			pr_err("%s: CPU %u still has an earlier hold pending\n",
+			       reason_names[reason], cpu);
+			want = UINT_MAX;
+			break;
+		}
 		INIT_CSD(csd, hold_this_cpu, NULL);
-		smp_call_function_single_async(cpu, csd);
+		if (smp_call_function_single_async(cpu, csd)) {
+			want = UINT_MAX;
+			break;
+		}
+		want++;
 	}
-	holding = true;
-	want = cpumask_weight(&held_mask);
-	if (!wait_for_count(&held_cpus, want, true)) {
+	if (want == UINT_MAX || !wait_for_count(&held_cpus, want, true)) {
 		pr_err("%s: only %d of %u CPUs could be held\n",
-		       reason_names[reason], atomic_read(&held_cpus), want);
+		       reason_names[reason], atomic_read(&held_cpus),
+		       cpumask_weight(&held_mask));
 		hold_undo();
 		local_irq_enable();
 		set_cpus_allowed_ptr(current, &saved_allowed);
+		cpu_hotplug_enable();
 		return -EBUSY;
 	}
 	stats_check();
@@ -699,6 +729,8 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 	stats.handoffs++;
 	stats.park_ns = local_clock() - t0;
 	stats.total_ns = stats.park_ns;
+	if (reason == CPU_HANDOFF_KEXEC_JUMP)
+		parked_for_jump = true;
 	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed%s; park %llu us [%s]\n",
 		reason_names[reason], parked, hold_backend->name, stats.skipped, stats.failed,
 		primary ? ", the boot CPU left stopped" : "",
@@ -709,34 +741,7 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 /* ------------------------------------------------------------------ */
 /* The kernel that took over: wake inherited CPUs, park them our way.  */
 
-static void repark_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(repark_work, repark_fn);
-static unsigned int repark_tries;
 static struct cpumask inherited_mask;
-static struct cpumask was_offline_mask;
-
-/**
- * cpu_handoff_wake_cpu() - take one inherited CPU back and re-park it
- * @cpu: an inherited CPU, offline in this kernel's view
- *
- * Onlining sends INIT-SIPI-SIPI, which resets the CPU wherever the previous
- * kernel left it; offlining parks it in this kernel's play_dead().
- *
- * Context: device hotplug lock held.
- * Return: 0, or the error from onlining or offlining.
- */
-noinline int cpu_handoff_wake_cpu(unsigned int cpu)
-{
-	struct device *dev = get_cpu_device(cpu);
-	int ret;
-
-	if (!dev)
-		return -ENODEV;
-	ret = device_online(dev);
-	if (ret)
-		return ret;
-	return device_offline(dev);
-}
 
 static bool smt_off(void)
 {
@@ -745,6 +750,87 @@ static bool smt_off(void)
 #else
 	return false;
 #endif
+}
+
+/**
+ * cpu_handoff_wake_cpu() - take one inherited CPU back and re-park it
+ * @cpu: an inherited CPU, offline in this kernel's view
+ *
+ * Bringing the CPU up sends INIT-SIPI-SIPI, which resets it wherever the
+ * previous kernel left it; taking it down again parks it in this kernel's
+ * play_dead().  An SMT sibling that nosmt keeps offline is booted once
+ * and cancelled, exactly as nosmt boots it at boot time: it runs the
+ * CPU's own setup (CR4.MCE among it) and returns to play_dead() without
+ * reaching CPUHP_AP_ACTIVE, so the scheduler never sees it.  Other CPUs
+ * (offlined by hand) are onlined and offlined; the caller has user space
+ * frozen.
+ *
+ * The device's "offline" state is left alone: the CPU ends offline, as
+ * it started.  So is the device hotplug lock, which hibernate() already
+ * holds here, and which nothing else takes while tasks are frozen.
+ *
+ * Context: process context, tasks frozen, CPU hotplug enabled.
+ * Return: 0, or the error from bringing the CPU up or down.
+ */
+noinline int cpu_handoff_wake_cpu(unsigned int cpu)
+{
+	struct device *dev = get_cpu_device(cpu);
+	int ret;
+
+	if (!dev)
+		return -ENODEV;
+	if (smt_off() && !topology_is_primary_thread(cpu)) {
+		/* cpu_bootable() lets a sibling up only if it never booted. */
+		cpumask_clear_cpu(cpu, &cpus_booted_once_mask);
+		ret = cpu_device_up(dev);
+		if (ret == -ECANCELED && !cpu_online(cpu))
+			return 0;
+		if (!ret) {
+			/* SMT came back on meanwhile: treat it as any CPU. */
+			return cpu_device_down(dev);
+		}
+		/* It did not boot: it is still where it was parked. */
+		cpumask_set_cpu(cpu, &cpus_booted_once_mask);
+		return ret;
+	}
+	ret = cpu_device_up(dev);
+	if (ret)
+		return ret;
+	return cpu_device_down(dev);
+}
+
+static void repark_inherited(void)
+{
+	unsigned int cpu, done = 0, failed = 0;
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	stats_check();
+	WRITE_ONCE(stats.repark_pending, 1);
+
+	/* Before any CPU goes offline into the backend's loop again. */
+	if (backend->resumed)
+		backend->resumed();
+
+	for_each_cpu(cpu, &inherited_mask) {
+		if (get_state(cpu) != CPU_HANDOFF_INHERITED)
+			continue;
+		ret = cpu_handoff_wake_cpu(cpu);
+		set_state(cpu, CPU_HANDOFF_NONE);
+		if (ret) {
+			pr_err("re-parking CPU %u failed: %d\n", cpu, ret);
+			failed++;
+		} else {
+			done++;
+		}
+	}
+	cpumask_clear(&inherited_mask);
+
+	stats.reparked = done;
+	stats.repark_ns = ktime_get_ns() - t0;
+	WRITE_ONCE(stats.repark_pending, 0);
+	pr_info("re-parked %u inherited CPUs in this kernel's play_dead(), %u failed, in %llu us\n",
+		done, failed, div_u64(stats.repark_ns, NSEC_PER_USEC));
 }
 
 /*
@@ -758,108 +844,17 @@ static int handoff_cpu_online(unsigned int cpu)
 	return 0;
 }
 
-static void repark_fn(struct work_struct *work)
-{
-	unsigned int cpu, flags, done = 0, failed = 0, pending = 0;
-	u64 t0 = ktime_get_ns();
-	bool siblings = false;
-	int ret;
-
-	/* Runs once the hibernation transaction is over and hotplug works. */
-	flags = lock_system_sleep();
-	lock_device_hotplug();
-
-	/* Before any CPU goes offline into it again. */
-	if (!repark_tries && backend && backend->resumed)
-		backend->resumed();
-
-	for_each_cpu(cpu, &inherited_mask) {
-		if (get_state(cpu) != CPU_HANDOFF_INHERITED)
-			continue;
-		/* Siblings cannot be onlined one by one while SMT is off. */
-		if (smt_off() && !topology_is_primary_thread(cpu)) {
-			siblings = true;
-			continue;
-		}
-		ret = cpu_handoff_wake_cpu(cpu);
-		if (ret && ret != -EBUSY) {
-			pr_err("re-parking CPU %u failed: %d\n", cpu, ret);
-			set_state(cpu, CPU_HANDOFF_NONE);
-			failed++;
-		}
-	}
-#ifdef CONFIG_HOTPLUG_SMT
-	if (siblings) {
-		enum cpuhp_smt_control old = cpu_smt_control;
-
-		/*
-		 * cpuhp_smt_enable() onlines every offline CPU it may, not just
-		 * siblings, and cpuhp_smt_disable() offlines only siblings: a
-		 * core offlined by hand would come back online.  Note which
-		 * were offline, and put those down again.
-		 */
-		cpumask_andnot(&was_offline_mask, cpu_present_mask, cpu_online_mask);
-		ret = cpuhp_smt_enable();
-		if (!ret)
-			ret = cpuhp_smt_disable(old);
-		if (ret && ret != -EBUSY)
-			pr_err("re-parking SMT siblings failed: %d\n", ret);
-		for_each_cpu(cpu, &was_offline_mask) {
-			if (!cpu_online(cpu) || !get_cpu_device(cpu))
-				continue;
-			ret = device_offline(get_cpu_device(cpu));
-			if (ret)
-				pr_err("CPU %u, offline before the resume, stays online: %d\n",
-				       cpu, ret);
-		}
-	}
-#endif
-	/* Done: brought up (so reset) and offline again in our play_dead(). */
-	for_each_cpu(cpu, &inherited_mask) {
-		if (get_state(cpu) == CPU_HANDOFF_INHERITED) {
-			pending++;
-		} else {
-			if (!cpu_online(cpu))
-				done++;
-			cpumask_clear_cpu(cpu, &inherited_mask);
-		}
-	}
-
-	unlock_device_hotplug();
-	unlock_system_sleep(flags);
-
-	stats_check();
-	stats.reparked += done;
-	stats.repark_ns += ktime_get_ns() - t0;
-	/* Hotplug still disabled (a kexec jump's CPUs not thawed yet)? Again. */
-	if (pending && ++repark_tries < 50) {
-		schedule_delayed_work(&repark_work, msecs_to_jiffies(100));
-		return;
-	}
-	WRITE_ONCE(stats.repark_pending, 0);
-	pr_info("re-parked %u inherited CPUs in this kernel's play_dead(), %u failed, %u left, in %llu us\n",
-		stats.reparked, failed, pending, div_u64(stats.repark_ns, NSEC_PER_USEC));
-}
-
+/* Every present CPU we believe offline and that has run us: inherited. */
 static void inherit_offline_cpus(void)
 {
-	unsigned int cpu, n = 0;
+	unsigned int cpu;
 
 	for_each_present_cpu(cpu) {
 		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
 			continue;
 		set_state(cpu, CPU_HANDOFF_INHERITED);
 		cpumask_set_cpu(cpu, &inherited_mask);
-		n++;
 	}
-	stats_check();
-	stats.reparked = 0;
-	stats.repark_ns = 0;
-	/* Until the work has run: user space can wait for the result. */
-	stats.repark_pending = 1;
-	repark_tries = 0;
-	/* Even with none to re-park: the backend checks its park loop there. */
-	schedule_delayed_work(&repark_work, 0);
 }
 
 /**
@@ -869,11 +864,12 @@ static void inherit_offline_cpus(void)
  * was parked by the restore kernel, in a way this kernel cannot know: in
  * wait-for-SIPI by a kernel with this option, or in a HLT loop in memory
  * that is now this kernel's by one without.  Wake each and park it again
- * in this kernel's own play_dead(), from a work item so that the resume
- * path does not wait for it.
+ * in this kernel's own play_dead(), before user space runs again: nosmt
+ * siblings never become schedulable for it (see cpu_handoff_wake_cpu()).
  *
- * Context: process context, in the image kernel right after resume.
- * Return: true if the re-park was queued; false if handoff parking is off
+ * Context: process context in the image kernel right after resume, with
+ * tasks frozen and CPU hotplug enabled (arch_resume_nosmt()).
+ * Return: true if the CPUs were re-parked; false if handoff parking is off
  * and the caller keeps its old behaviour.
  */
 bool cpu_handoff_resumed(void)
@@ -881,38 +877,30 @@ bool cpu_handoff_resumed(void)
 	if (!backend)
 		return false;
 	inherit_offline_cpus();
+	repark_inherited();
 	return true;
 }
 
 /**
- * cpu_handoff_prepare() - a handoff is about to start
- *
- * Finishes re-parking the CPUs inherited from the last handoff first, so
- * that two handoffs never share a set of inherited CPUs (a kexec jump can
- * follow the last one's return at once).
- *
- * Context: process context, may sleep.
- */
-void cpu_handoff_prepare(void)
-{
-	flush_delayed_work(&repark_work);
-}
-
-/**
- * cpu_handoff_returned() - back from a kexec jump
+ * cpu_handoff_returned() - back from a kexec jump, CPUs thawed
  *
  * The CPUs cpu_handoff_park_stopped() parked for the jump are in
  * wait-for-SIPI, unless the kernel jumped to woke them.  The frozen ones
- * come back with the ordinary CPU bringup; the others (nosmt siblings,
- * CPUs offlined by hand) are re-parked in play_dead() like after a resume.
+ * have come back with the ordinary CPU bringup by now; the others (nosmt
+ * siblings, CPUs offlined by hand) are re-parked in play_dead() as after
+ * a resume, before user space is thawed.  Does nothing if the jump did
+ * not happen.
  *
- * Context: process context, interrupts off, right after machine_kexec().
+ * Context: process context, tasks frozen, after
+ * suspend_enable_secondary_cpus().
  */
 void cpu_handoff_returned(void)
 {
-	if (!backend)
+	if (!backend || !parked_for_jump)
 		return;
+	parked_for_jump = false;
 	inherit_offline_cpus();
+	repark_inherited();
 }
 
 /* ------------------------------------------------------------------ */

@@ -15,7 +15,7 @@ file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically linked' &&
 [ -f "$BUILD/linux/usr/gen_init_cpio.c" ] || die "run 'make tree' first"
 
 CFLAGS="-static -O2 -Wall -Wextra -Werror"
-for p in payload handoff_kexec kexec_jump cpu_handoff_test; do
+for p in payload handoff_kexec kexec_jump cpu_handoff_test cpuwatch; do
 	if [ ! -x "$G/$p" ] || [ "$T/$p.c" -nt "$G/$p" ]; then
 		echo "  CC      guest/$p" >&2
 		# shellcheck disable=SC2086
@@ -40,6 +40,7 @@ list=$G/initramfs.list
 	echo "file /bin/handoff_kexec $G/handoff_kexec 0755 0 0"
 	echo "file /bin/cpu_handoff_test $G/cpu_handoff_test 0755 0 0"
 	echo "file /bin/kexec_jump $G/kexec_jump 0755 0 0"
+	echo "file /bin/cpuwatch $G/cpuwatch 0755 0 0"
 	"$BUSYBOX" --list-full | while read -r a; do
 		[ "$a" = bin/busybox ] && continue
 		# busybox's timeout applet differs from coreutils'; keep it out of
@@ -49,7 +50,7 @@ list=$G/initramfs.list
 	done
 } >"$list.new"
 if ! cmp -s "$list.new" "$list" || [ ! -f "$G/initramfs.cpio" ] ||
-	[ -n "$(find "$T/guest-init.sh" "$G/payload" "$G/handoff_kexec" "$G/cpu_handoff_test" "$G/kexec_jump" "$BUSYBOX" \
+	[ -n "$(find "$T/guest-init.sh" "$G/payload" "$G/handoff_kexec" "$G/cpu_handoff_test" "$G/kexec_jump" "$G/cpuwatch" "$BUSYBOX" \
 		-newer "$G/initramfs.cpio")" ]; then
 	mv "$list.new" "$list"
 	"$G/gen_init_cpio" "$list" >"$G/initramfs.cpio.tmp"

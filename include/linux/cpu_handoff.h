@@ -101,7 +101,6 @@ void cpu_handoff_release(void);
 bool cpu_handoff_resumed(void);
 int cpu_handoff_park_stopped(enum cpu_handoff_reason reason);
 void cpu_handoff_returned(void);
-void cpu_handoff_prepare(void);
 int cpu_handoff_park_cpu(unsigned int cpu);
 int cpu_handoff_wake_cpu(unsigned int cpu);
 #else
@@ -113,7 +112,6 @@ static inline void cpu_handoff_release(void) { }
 static inline bool cpu_handoff_resumed(void) { return false; }
 static inline int cpu_handoff_park_stopped(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
 static inline void cpu_handoff_returned(void) { }
-static inline void cpu_handoff_prepare(void) { }
 #endif
 
 #endif /* _LINUX_CPU_HANDOFF_H */

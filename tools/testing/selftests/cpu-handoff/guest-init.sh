@@ -114,6 +114,25 @@ say "BOOT kernel=$(uname -r) step=$step online=$(online)" \
 say "VERSION $(cat /proc/version)"
 tramp_counts
 
+# watch_start ALLOWED: poll the online mask in the background from now
+# until watch_stop; any CPU outside ALLOWED seen online is a failure
+# ("CH: FAIL online-watch"), from the first instant user space runs again.
+watch_start() {
+	cpuwatch "$1" &
+	WATCH_PID=$!
+}
+
+# watch_stop: let the watcher read a while longer, then it must have run
+# all along (it exits only on a signal) and seen nothing it should not.
+watch_stop() {
+	sleep 0.2
+	kill "$WATCH_PID" 2>/dev/null
+	wait "$WATCH_PID"
+	rc=$?
+	[ "$rc" = 0 ] || { say "FAIL online-watch exit $rc"; return 1; }
+	return 0
+}
+
 check_cpus() {
 	n=$(count_cpus "$(online)")
 	if [ "$expect" -gt 0 ] && [ "$n" -ne "$expect" ]; then
@@ -139,6 +158,7 @@ do_hibernate() {
 		echo "$disk" >/sys/power/disk
 		[ "$hp" = 1 ] && hotplug_stress "$before"
 		say "HIBERNATE cycle=$i online=$before disk=$disk"
+		watch_start "$before"
 		if ! echo disk >/sys/power/state; then
 			say "FAIL cycle=$i hibernate write failed"
 			finish fail
@@ -146,6 +166,7 @@ do_hibernate() {
 		[ "$hp" = 1 ] && hotplug_stop "$before"
 		after=$(online)
 		say "RESUMED cycle=$i online=$after"
+		watch_stop || finish fail
 		# A kernel that re-parks inherited CPUs off the resume path has
 		# them briefly online right after resume: let that settle.
 		settle "$before"
@@ -243,10 +264,12 @@ do_kexec_jump() {
 	before=$(online)
 	payload gen 4242 "$payload_mib" /tmp/payload || finish fail
 	say "JUMP count=$cycles online=$before"
+	watch_start "$before"
 	if ! kexec_jump "$cycles"; then
 		say "FAIL kexec jump"
 		finish fail
 	fi
+	watch_stop || finish fail
 	settle "$before"
 	after=$(online)
 	say "RETURNED online=$after"

@@ -283,6 +283,14 @@ wait_for() {
 # Lines that mean the guest kernel went wrong, whatever the scenario.
 BAD='Kernel panic|BUG: |Oops|general protection|double fault|Triple fault|CH: FAIL'
 BAD="$BAD|PANIC:|invalid opcode|Unable to handle"
+# Splats are failures too, in any kernel of the run: warnings, lockdep,
+# sleeping in atomic context, RCU stalls, hung tasks, the hotplug count
+# going below zero, a CPU that never left mwait_play_dead().
+BAD="$BAD|WARNING: |possible (circular|recursive) locking|inconsistent lock state"
+BAD="$BAD|suspicious RCU usage|sleeping function called from invalid context"
+BAD="$BAD|self-detected stall|detected stalls? on CPU|rcu: INFO: |INFO: task .* blocked"
+BAD="$BAD|Unbalanced cpu hotplug|stuck in mwait_play_dead|scheduling while atomic"
+BAD="$BAD|DEBUG_LOCKS_WARN_ON|list_add corruption|list_del corruption|ODEBUG: "
 
 probe_accel() {
 	local cache=${accel_cache:-$out/.accel} log
