@@ -11,10 +11,11 @@
  * shutdown (and its fixes and revert):
  *  - the bootstrap processor: INIT makes it run firmware reset code, which
  *    resets or hangs the machine (and a crash can be handled on another
- *    CPU).  That is the CPU with IA32_APIC_BASE.BSP set, which is not
- *    always the CPU this kernel booted on: a kexec issued from another
- *    CPU (reboot=s<N>) boots the next kernel there, and the real BSP is
- *    one of its secondaries;
+ *    CPU).  That is this kernel's CPU 0: a kernel started on another CPU
+ *    (kexec'd from there, reboot=s<N>) finds that CPU 0 lacks
+ *    IA32_APIC_BASE.BSP and never registers the real BSP as a CPU at all
+ *    (topology_register_boot_apic(), "Disabling real BSP to prevent
+ *    machine INIT"), so it is not present and never parked;
  *  - a CPU that is not present or never booted: its APIC ID is not known
  *    to be valid, and in xAPIC mode ID 0x100 aliases the boot CPU's 0x0;
  *  - a CPU in VMX root operation or with SVM's GIF clear: INIT is blocked
@@ -32,7 +33,6 @@
 
 #include <linux/cc_platform.h>
 #include <linux/cpu_handoff.h>
-#include <linux/cpuhotplug.h>
 #include <linux/cpufeature.h>
 #include <linux/dmi.h>
 #include <linux/init.h>
@@ -41,12 +41,9 @@
 #include <linux/tboot.h>
 
 #include <asm/apic.h>
-#include <asm/msr.h>
 #include <asm/reboot.h>
 
 static bool noinit __ro_after_init;
-/* The APIC ID of the CPU with IA32_APIC_BASE.BSP set, once one has run. */
-static u32 bsp_apicid = BAD_APICID;
 
 /*
  * Behave as on a platform that blocks INIT: cpu_handoff=auto picks the
@@ -113,35 +110,6 @@ static const char *init_avoid(void)
 	return init_avoid_why;
 }
 
-/*
- * Runs on every CPU that comes online, the boot CPU first: note the one
- * that firmware started as the bootstrap processor.
- */
-static int init_note_bsp(unsigned int cpu)
-{
-	u64 base;
-
-	if (!rdmsrl_safe(MSR_IA32_APICBASE, &base) && (base & MSR_IA32_APICBASE_BSP))
-		WRITE_ONCE(bsp_apicid, read_apic_id());
-	return 0;
-}
-
-/*
- * A restore parks every CPU but CPU 0 from CPU 0.  If the bootstrap
- * processor is another CPU (this kernel was kexec'd from there), INIT
- * cannot be used for it, and a held CPU cannot be left spinning in the
- * restore kernel's memory: let the restore stop CPUs the old way.
- */
-static const char *init_refuse(enum cpu_handoff_reason reason)
-{
-	u32 bsp = READ_ONCE(bsp_apicid);
-
-	if (reason == CPU_HANDOFF_RESTORE && bsp != BAD_APICID &&
-	    bsp != per_cpu(x86_cpu_to_apicid, 0))
-		return "the bootstrap processor is not CPU 0";
-	return NULL;
-}
-
 /* On the CPU about to be parked: INIT is blocked in VMX root and with GIF=0. */
 static void init_prepare_cpu(void)
 {
@@ -154,11 +122,6 @@ static int init_park(unsigned int cpu)
 
 	if (WARN_ON_ONCE(apicid == BAD_APICID || apicid == boot_cpu_physical_apicid))
 		return -EINVAL;
-	if (apicid == READ_ONCE(bsp_apicid)) {
-		pr_info("CPU %u (APIC 0x%x) is the bootstrap processor: not sent INIT, left halted\n",
-			cpu, apicid);
-		return -EPERM;
-	}
 	send_init_sequence(apicid);
 	return 0;
 }
@@ -168,7 +131,6 @@ static const struct cpu_handoff_backend init_backend = {
 	.rank		= 0,
 	.unusable	= init_unusable,
 	.avoid		= init_avoid,
-	.refuse		= init_refuse,
 	.prepare_cpu	= init_prepare_cpu,
 	.park		= init_park,
 };
@@ -176,11 +138,6 @@ static const struct cpu_handoff_backend init_backend = {
 /* At early_initcall: the core, linked after arch/, chooses a method at its own. */
 static int __init cpu_handoff_init_register(void)
 {
-	int ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "x86/cpu_handoff:bsp",
-				    init_note_bsp, NULL);
-
-	if (ret < 0)
-		pr_warn("cannot watch for the bootstrap processor (%d)\n", ret);
 	return cpu_handoff_register_backend(&init_backend);
 }
 early_initcall(cpu_handoff_init_register);
