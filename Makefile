@@ -2,8 +2,9 @@
 #
 # cpu-handoff: park x86 CPUs safely across hibernation restore and kexec.
 #
-#   make run        the main job: build, boot in QEMU, hibernate+resume with
-#                   nosmt, kexec, and print what the CPUs did
+#   make run        the main job: build the series and 6.12, boot in QEMU,
+#                   hibernate+resume with nosmt, kexec, and print what the
+#                   CPUs did, side by side
 #   make test       all tests: make check, then make lint
 #   make check      every runner scenario (and self-tests of the runner)
 #   make check-kexec-jump  kexec jumps, REPS=8 times each (flaky in 6.12)
@@ -70,14 +71,19 @@ kernels: tree
 guest: tree
 	@$(REPO)/mk/guest.sh
 
-# The main job.
-run: kernel guest
+# The main job: the same hibernation and kexec on the series and on
+# unpatched 6.12, side by side.
+run: kernels guest
 	@rm -rf $(BUILD)/run
-	@$(RUN) --kernel patched=$(PATCHED) --out $(BUILD)/run \
+	@$(RUN) --kernel patched=$(PATCHED) --kernel base=$(BASELINE) --out $(BUILD)/run \
 		boot:k=patched:cpus=$(CPUS):name=boot-nosmt \
-		hibernate:k=patched:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt \
-		kexec:kernels=patched:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt
+		hibernate:k=patched:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt-series \
+		hibernate:k=base:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt-6.12 \
+		kexec:kernels=patched:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt-series \
+		kexec:kernels=base:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt-6.12
 	@echo; echo "What the CPUs did:"; $(REPO)/mk/report.sh $(BUILD)/run
+	@echo; echo "Side by side (to user: restore kernel's image loaded -> image kernel's user space):"
+	@$(REPO)/mk/runsummary.sh $(BUILD)/run
 
 check: kernels guest
 	@$(REPO)/mk/check.sh

@@ -1,24 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build one kernel: mk/kernel.sh patched|base
+# Build one kernel: mk/kernel.sh patched|base|debug
 #   patched  build/linux       -> build/out/patched/arch/x86/boot/bzImage
 #   base     build/linux-base  -> build/out/base/arch/x86/boot/bzImage
+#   debug    build/linux       -> build/out/debug/...: patched, plus
+#            config.debug (lockdep, PREEMPT, DEBUG_ATOMIC_SLEEP,
+#            DEBUG_OBJECTS, PROVE_RCU, DEBUG_LIST)
 # Config: x86_64 tinyconfig + tools/testing/selftests/cpu-handoff/config
 # (+ config.test, the test-only options).  The config is regenerated only
 # when a fragment changes, so rebuilds stay incremental.
 set -e
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: kernel.sh patched|base}
+variant=${1:?usage: kernel.sh patched|base|debug}
+T=$REPO/tools/testing/selftests/cpu-handoff
+frags="$T/config $T/config.test"
 case $variant in
 patched) src=$BUILD/linux ;;
 base) src=$BUILD/linux-base ;;
-*) die "unknown kernel variant '$variant' (patched or base)" ;;
+debug) src=$BUILD/linux frags="$frags $T/config.debug" ;;
+*) die "unknown kernel variant '$variant' (patched, base or debug)" ;;
 esac
 out=$BUILD/out/$variant
 [ -f "$src/Makefile" ] || die "$src is not assembled; run 'make tree'"
 mkdir -p "$out"
-frags="$REPO/tools/testing/selftests/cpu-handoff/config $REPO/tools/testing/selftests/cpu-handoff/config.test"
 jobs=${JOBS:-$(nproc)}
 kmake() { make -s -C "$src" O="$out" ARCH=x86_64 "$@"; }
 
