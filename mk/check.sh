@@ -104,6 +104,10 @@ set -- \
 	"kexec:kernels=patched:$c:cycles=2:smttoggle=1:name=kexec-patched-after-smt-toggle" \
 	"kexec:kernels=patched:$c:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~init,~2~never~booted~left~alone:name=kexec-patched-from-maxcpus-2" \
 	"kexec:kernels=patched:$c:cycles=3:once=reboot=s2:expect0=2:online=1:want=parked~2~CPUs~with~init:name=kexec-patched-from-cpu2-bsp-never-parked" \
+	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-tools-l-patched" \
+	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools-s:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-tools-s-patched" \
+	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-tools-l-trampoline" \
+	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools-s:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-tools-s-trampoline" \
 	"nmi:image=patched:restore=base:$c:cycles=1:$(nmi_expect base restore):name=nmi-patched-restored-by-6.12" \
 	"nmi:image=base:restore=patched:$c:cycles=1:$(nmi_expect patched restore):name=nmi-6.12-restored-by-patched" \
 	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-6.12-to-patched" \

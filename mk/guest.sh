@@ -27,6 +27,42 @@ if [ ! -x "$G/gen_init_cpio" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$G/g
 	${HOSTCC:-gcc} -O2 -o "$G/gen_init_cpio" "$BUILD/linux/usr/gen_init_cpio.c"
 fi
 
+# Debian's kexec-tools, for the scenarios that kexec through a real client
+# (kexec -l/-s, kexec -e) next to our own helper.  Downloaded with
+# apt-get download and unpacked under build/ (nothing is installed), with
+# the shared libraries it links (Xen's control libraries among them).
+KT=$G/kexec-tools
+kt_pkgs="kexec-tools libxenmisc4.17 libxencall1 libxendevicemodel1 libxenevtchn1
+	 libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxenstore4 libxentoollog1
+	 libxentoolcore1 libyajl2"
+if [ ! -x "$KT/root/sbin/kexec" ]; then
+	rm -rf "$KT" && mkdir -p "$KT/debs"
+	# shellcheck disable=SC2086
+	if (cd "$KT/debs" && apt-get download $kt_pkgs >/dev/null 2>&1); then
+		for d in "$KT"/debs/*.deb; do dpkg-deb -x "$d" "$KT/root"; done
+		echo "  KEXEC   kexec-tools $(dpkg-deb -f "$KT"/debs/kexec-tools_*.deb Version) (unpacked under $KT)" >&2
+	else
+		echo "warning: apt-get download of kexec-tools failed: the guest has no kexec-tools;" >&2
+		echo "  the kexec-tools scenarios will fail with 'no kexec-tools in the guest'." >&2
+		rm -rf "$KT"
+	fi
+fi
+kt_files() {
+	[ -x "$KT/root/sbin/kexec" ] || return 0
+	echo "dir /lib 0755 0 0"
+	echo "dir /lib/x86_64-linux-gnu 0755 0 0"
+	echo "dir /lib64 0755 0 0"
+	echo "file /sbin/kexec $KT/root/sbin/kexec 0755 0 0"
+	LD_LIBRARY_PATH=$KT/root/usr/lib/x86_64-linux-gnu ldd "$KT/root/sbin/kexec" |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib64\// { print $1 }' |
+		while read -r lib; do
+			case $lib in
+			/lib64/*) echo "file $lib $(readlink -f "$lib") 0755 0 0" ;;
+			*) echo "file /lib/x86_64-linux-gnu/$(basename "$lib") $(readlink -f "$lib") 0755 0 0" ;;
+			esac
+		done
+}
+
 list=$G/initramfs.list
 {
 	for d in /bin /sbin /usr /usr/bin /usr/sbin /dev /proc /sys /tmp /root /mnt; do
@@ -41,6 +77,7 @@ list=$G/initramfs.list
 	echo "file /bin/cpu_handoff_test $G/cpu_handoff_test 0755 0 0"
 	echo "file /bin/kexec_jump $G/kexec_jump 0755 0 0"
 	echo "file /bin/cpuwatch $G/cpuwatch 0755 0 0"
+	kt_files
 	"$BUSYBOX" --list-full | while read -r a; do
 		[ "$a" = bin/busybox ] && continue
 		# busybox's timeout applet differs from coreutils'; keep it out of

@@ -14,6 +14,9 @@
 #   ch.step=K          position in a kexec chain (set by this script)
 #   ch.kexec=A,B,...   kernels on the data disk; step K runs the K-th
 #                      (modulo the list), step 0 being the cold boot
+#   ch.client=C        how to kexec: helper (our handoff_kexec,
+#                      kexec_file_load), kexec-tools (Debian's kexec -l,
+#                      kexec_load, then kexec -e), kexec-tools-s (kexec -s -l)
 #   ch.nmi=N           NMIs per parked AP in every kexec'd kernel
 #   ch.hold=MS         every kexec'd kernel holds its APs parked MS ms before
 #                      SMP bringup (the host injects a machine check then)
@@ -324,8 +327,21 @@ do_kexec() {
 	[ "$nmi" -gt 0 ] && cmd="$cmd handoff_nmi_inject.boot=$nmi"
 	hold=$(arg hold 0)
 	[ "$hold" -gt 0 ] && cmd="$cmd handoff_nmi_inject.boot_hold_ms=$hold"
-	say "KEXEC step=$step next=$next"
-	handoff_kexec /tmp/kernel /tmp/initrd "$cmd"
+	client=$(arg client helper)
+	say "KEXEC step=$step next=$next client=$client"
+	case $client in
+	helper) handoff_kexec /tmp/kernel /tmp/initrd "$cmd" ;;
+	kexec-tools|kexec-tools-s)
+		[ -x /sbin/kexec ] || { say "FAIL no kexec-tools in the guest"; finish fail; }
+		s=""
+		[ "$client" = kexec-tools-s ] && s=-s
+		# shellcheck disable=SC2086
+		kexec $s -l /tmp/kernel --initrd=/tmp/initrd --command-line="$cmd" ||
+			{ say "FAIL kexec $s -l"; finish fail; }
+		kexec -e
+		;;
+	*) say "FAIL unknown ch.client=$client"; finish fail ;;
+	esac
 	say "FAIL kexec step=$step returned"
 	finish fail
 }

@@ -104,6 +104,9 @@ Keys:
               or one per core with nosmt)
   once=W,..     kexec: command-line words for the cold boot only
   expect0=N     kexec: CPUs online in the cold-booted kernel
+  client=C      kexec: helper (default, kexec_file_load), kexec-tools
+              (Debian's kexec -l, kexec_load; then kexec -e) or
+              kexec-tools-s (kexec -s -l)
 EOF
 }
 
@@ -735,6 +738,7 @@ run_kexec() {
 	[ -n "$(opt once "")" ] &&
 		append="$append $(opt once "" | tr ',' ' ') ch.once=$(opt once "")"
 	[ -n "$(opt expect0 "")" ] && append="$append ch.expect0=$(opt expect0 "")"
+	append="$append ch.client=$(opt client helper)"
 	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot
 	rc=$?
 	MCE_CPU=""
