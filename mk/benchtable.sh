@@ -36,12 +36,15 @@ $col["kind"] == "cross" && ($col["result"] == "pass" || $col["result"] == "fail"
 	v = $col["restore_cpu_stop_ms"]; if (v != "NA") stop[key] = stop[key] " " v
 	v = $col["load_to_resumed_s"]; if (v != "NA") load[key] = load[key] " " v
 	v = $col["resumed_to_user_s"]; if (v != "NA") user[key] = user[key] " " v
+	if ($col["load_to_resumed_s"] != "NA" && v != "NA")
+		total[key] = total[key] " " ($col["load_to_resumed_s"] + v)
+	if ("repark_ms" in col) { v = $col["repark_ms"]; if (v != "NA") repark[key] = repark[key] " " v }
 	n[key]++
 }
 END {
 	nc = 0; for (c in cpus) nc++
-	if (nc) print "| vCPUs | restore kernel | runs | restore-kernel CPU stop, ms (min / median / max) | image loaded -> image kernel running, s | image kernel running -> user space, s | CPU stop speedup vs 6.12 |"
-	if (nc) print "|---|---|---|---|---|---|---|"
+	if (nc) print "| vCPUs | restore kernel | runs | restore-kernel CPU stop, ms (min / median / max) | image loaded -> image kernel running, s | image kernel running -> user space, s | image loaded -> user space, s | image kernel re-park, ms | CPU stop speedup vs 6.12 | to-user speedup vs 6.12 |"
+	if (nc) print "|---|---|---|---|---|---|---|---|---|---|"
 	nc = 0; for (c in cpus) list[++nc] = c + 0; sortn(list, nc)
 	for (i = 1; i <= nc; i++) {
 		c = list[i]
@@ -53,8 +56,14 @@ END {
 				b = median(stop[c SUBSEP "base"]); p = median(stop[key])
 				if (b != "" && p != "" && p > 0) sp = sprintf("%.0fx", b / p)
 			}
-			printf "| %d | %s | %d | %s | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k == "patched" ? "series, init" : "series, " k), n[key],
-				stat(stop[key], "%.2f"), stat(load[key], "%.3f"), stat(user[key], "%.3f"), sp
+			tu = "-"
+			if (k != "base" && ((c SUBSEP "base") in seen)) {
+				b = median(total[c SUBSEP "base"]); p = median(total[key])
+				if (b != "" && p != "" && p > 0) tu = sprintf("%.1fx", b / p)
+			}
+			printf "| %d | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k == "patched" ? "series, init" : "series, " k), n[key],
+				stat(stop[key], "%.2f"), stat(load[key], "%.3f"), stat(user[key], "%.3f"),
+				stat(total[key], "%.3f"), stat(repark[key], "%.1f"), sp, tu
 		}
 	}
 	nc = 0; for (c in kcpus) klist[++nc] = c + 0; sortn(klist, nc)

@@ -41,7 +41,11 @@
 #include <linux/tboot.h>
 
 #include <asm/apic.h>
+#include <asm/asm.h>
+#include <asm/msr.h>
 #include <asm/reboot.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
 
 static bool noinit __ro_after_init;
 
@@ -110,10 +114,38 @@ static const char *init_avoid(void)
 	return init_avoid_why;
 }
 
-/* On the CPU about to be parked: INIT is blocked in VMX root and with GIF=0. */
+/*
+ * On the CPU about to be parked: INIT is blocked in VMX root operation and
+ * while SVM's GIF is clear.  KVM leaves both through the emergency
+ * callback; a hypervisor that registers none (an out-of-tree module)
+ * would leave the CPU where it ignores INIT and runs on in memory the
+ * handoff reuses.  This kernel is going away, so leave VMX and SVM by
+ * force, as the reboot path did before KVM took that over: VMXOFF if
+ * CR4.VMXE is still set (a #UD, when not in VMX operation, is fixed up),
+ * STGI and EFER.SVME clear if SVM is still enabled.
+ */
 static void init_prepare_cpu(void)
 {
+	u64 efer;
+
 	cpu_emergency_disable_virtualization();
+
+	if (__read_cr4() & X86_CR4_VMXE) {
+		asm goto("1: vmxoff\n\t"
+			 _ASM_EXTABLE(1b, %l[vmx_off])
+			 ::: "cc", "memory" : vmx_off);
+vmx_off:
+		cr4_clear_bits(X86_CR4_VMXE);
+	}
+
+	if (cpu_feature_enabled(X86_FEATURE_SVM) && !rdmsrl_safe(MSR_EFER, &efer) &&
+	    (efer & EFER_SVME)) {
+		asm goto("1: stgi\n\t"
+			 _ASM_EXTABLE(1b, %l[svm_off])
+			 ::: "memory" : svm_off);
+svm_off:
+		wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+	}
 }
 
 static int init_park(unsigned int cpu)

@@ -156,7 +156,7 @@ metrics=$out/metrics.csv
 	printf '%s%s%s\n' \
 		"test,kind,image,restore,cpus,cycle,wall_s,restore_onlines,restore_offlines," \
 		"restore_hotplug_ms,restore_cpu_stop_ms,load_to_resumed_s,resumed_to_user_s," \
-		"kexec_to_boot_s,kexec_stop_ms,result" >"$metrics"
+		"kexec_to_boot_s,kexec_stop_ms,repark_ms,result" >"$metrics"
 
 # ---------------------------------------------------------------- QEMU
 
@@ -362,7 +362,7 @@ opt() {
 }
 
 # restore_metrics LOG: for the last restore in LOG, "ONLINES OFFLINES
-# HOTPLUG_MS CPU_STOP_MS LOAD_S USER_S":
+# HOTPLUG_MS CPU_STOP_MS LOAD_S USER_S REPARK_MS":
 #   ONLINES OFFLINES HOTPLUG_MS  CPU hotplug the restore kernel did, logged
 #                      by the injector at its last syscore suspend
 #   CPU_STOP_MS        the restore kernel's time to stop its CPUs: hold +
@@ -370,16 +370,21 @@ opt() {
 #   LOAD_S             host time from "Image loading done" to the image
 #                      kernel's "image kernel running" line
 #   USER_S             host time from that line to the guest's RESUMED
+#   REPARK_MS          the image kernel's re-park of inherited CPUs, from
+#                      its cpu_handoff line (NA for 6.12)
 restore_metrics() {
 	awk '
 		function out() {
 			if (!t1) return
-			printf "%s %s %s %s %.3f %s\n", on, off, hp,
+			printf "%s %s %s %s %.3f %s %s\n", on, off, hp,
 				(stop != "NA" ? stop : hp), t1 - t0,
-				(t2 ? sprintf("%.3f", t2 - t1) : "NA")
+				(t2 ? sprintf("%.3f", t2 - t1) : "NA"), rp
 			found = 1
 		}
-		/Image loading done/ { out(); t0 = $1; t1 = t2 = 0; on = off = hp = stop = "NA" }
+		/Image loading done/ { out(); t0 = $1; t1 = t2 = 0; on = off = hp = stop = rp = "NA" }
+		/cpu_handoff: re-parked [0-9]+ inherited CPUs/ && t1 && !t2 {
+			for (i = 1; i <= NF; i++) if ($i == "us") rp = sprintf("%.2f", $(i - 1) / 1000)
+		}
 		/handoff_nmi_inject: cpu hotplug since PM prepare/ && t0 && !t1 {
 			for (i = 1; i <= NF; i++) {
 				if ($i == "online,") on = $(i - 1)
@@ -397,7 +402,7 @@ restore_metrics() {
 		}
 		/handoff_nmi_inject: resume: image kernel running/ && t0 && !t1 { t1 = $1 }
 		/CH: RESUMED/ && t1 && !t2 { t2 = $1 }
-		END { out(); if (!found) print "NA NA NA NA NA NA" }
+		END { out(); if (!found) print "NA NA NA NA NA NA NA" }
 	' "$1" | tail -n 1
 }
 
@@ -910,7 +915,7 @@ metric() {
 	local c=$1 ki=$2 kr=$3 m=$4 kx=$5 ks=${6:-NA}
 	# shellcheck disable=SC2086
 	set -- $m
-	echo "$TNAME,$KIND,$ki,$kr,$CPUS,$c,NA,$1,$2,$3,$4,$5,$6,$kx,$ks,NA" >>"$out/.pending"
+	echo "$TNAME,$KIND,$ki,$kr,$CPUS,$c,NA,$1,$2,$3,$4,$5,$6,$kx,$ks,${7:-NA},NA" >>"$out/.pending"
 }
 
 # Every field after the kind is key=value: a ':' inside a value would
@@ -1008,7 +1013,7 @@ for spec in "${scenarios[@]}"; do
 	[ "$WALL" = NA ] && WALL=$(echo "$(date +%s.%N) - $t_start" | bc)
 	[ -f "$out/.pending" ] &&
 		awk -F, -v OFS=, -v w="$WALL" -v r="$([ $res = 0 ] && echo pass || echo fail)" \
-			'{ $7 = w; $16 = r; print }' "$out/.pending" >>"$metrics"
+			'{ $7 = w; $17 = r; print }' "$out/.pending" >>"$metrics"
 	rm -f "$out/.pending"
 	ok="ok"
 	[ $res = 0 ] || ok="not ok"
