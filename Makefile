@@ -10,7 +10,8 @@
 #   make check-kexec-jump  kexec jumps, REPS=8 times each (flaky in 6.12)
 #   make deps       install Debian packages (as root)
 #   make tree       assemble build/linux (series) and build/linux-base (6.12)
-#   make kernel     build the patched kernel; make baseline: the unpatched one
+#   make kernel     build the patched kernel; make baseline: the unpatched one;
+#                   make debug-kernel: the patched one with lockdep & co.
 #   make guest      build the initramfs and the static guest helpers
 #   make measure    baseline numbers at 4 and 16 vCPUs -> build/measure/
 #   make bench      handoff cost vs CPUs, 6.12 and the series (INIT and
@@ -42,7 +43,7 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all test deps lint-deps tree kernel baseline kernels guest run check check-kexec-jump measure bench soak faults series lint clean distclean help
+.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-kexec-jump measure bench soak faults series lint clean distclean help
 
 all: kernels guest
 
@@ -68,6 +69,11 @@ kernels: tree
 	@$(REPO)/mk/kernel.sh patched
 	@$(REPO)/mk/kernel.sh base
 
+# The patched kernel with lockdep, PREEMPT, DEBUG_ATOMIC_SLEEP,
+# DEBUG_OBJECTS, PROVE_RCU and DEBUG_LIST, for make check's debug subset.
+debug-kernel: tree
+	@$(REPO)/mk/kernel.sh debug
+
 guest: tree
 	@$(REPO)/mk/guest.sh
 
@@ -85,7 +91,7 @@ run: kernels guest
 	@echo; echo "Side by side (to user: restore kernel's image loaded -> image kernel's user space):"
 	@$(REPO)/mk/runsummary.sh $(BUILD)/run
 
-check: kernels guest
+check: kernels debug-kernel guest
 	@$(REPO)/mk/check.sh
 
 # All tests, as CI runs them: the QEMU scenarios, then the series' lint.

@@ -8,10 +8,12 @@
 T=$REPO/tools/testing/selftests/cpu-handoff
 P=$BUILD/out/patched/arch/x86/boot/bzImage
 B=$BUILD/out/base/arch/x86/boot/bzImage
+D=$BUILD/out/debug/arch/x86/boot/bzImage
 CPUS=${CPUS:-4}
 OUT=${OUT:-$BUILD/check}
 RUN=("$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel"
-     --initrd "$BUILD/guest/initramfs.cpio" --kernel patched="$P" --kernel base="$B")
+     --initrd "$BUILD/guest/initramfs.cpio" --kernel patched="$P" --kernel base="$B"
+     --kernel debug="$D")
 
 rm -rf "$OUT" "$OUT.tap"
 mkdir -p "$OUT"
@@ -165,6 +167,14 @@ set -- \
 	"hibernate:k=patched:$c:append=cpu_handoff=trampolinetrampoline:cycles=1:want=unknown~cpu_handoff=trampolinetramp...;:name=hibernate-cpu_handoff-too-long" \
 	"hibernate:k=patched:$c:append=cpu_handoff=:cycles=1:want=handoffs~park~CPUs~with~init~(auto):name=hibernate-cpu_handoff-empty" \
 	"hibernate:k=patched:$c:append=cpu_handoff=init,cpu_handoff_noinit:cycles=1:want=cpu_handoff=init~cannot~be~used~here:name=hibernate-cpu_handoff-init-where-unusable" \
+	"hibernate:k=debug:$c:cycles=2:name=debug-hibernate-init" \
+	"hibernate:k=debug:$c:$t:cycles=2:want=parked~3~CPUs~with~trampoline:name=debug-hibernate-trampoline" \
+	"cross:image=base:restore=debug:$c:cycles=1:name=debug-cross-6.12-by-debug" \
+	"cross:image=debug:restore=base:$c:cycles=1:name=debug-cross-debug-by-6.12" \
+	"restore-fail:image=debug:restore=debug:$c:name=debug-restore-fail" \
+	"kexec:kernels=debug:$c:cycles=3:name=debug-kexec-chain" \
+	"kexec:kernels=debug,base:$c:cycles=2:name=debug-kexec-to-6.12-and-back" \
+	"kexec-jump:k=debug:$c:cycles=1:offline=2:smttoggle=1:expect=xfail:why=6.12~itself^~kernel_kexec()~runs~syscore_resume()~with~system_state~RUNNING,~so~irqrouter_resume()'s~ACPI~semaphore~splats~'sleeping~function~called~from~invalid~context'^~not~in~the~series'~code:name=debug-kexec-jump" \
 	"hibernate:k=patched:$c:cycles=1:break=check:expect=fail:name=selftest-broken-guest-check" \
 	"hibernate:k=patched:$c:cycles=1:break=cpus:expect=fail:name=selftest-cpu-missing-after-resume" \
 	"hibernate:k=patched:$c:cycles=1:break=payload:expect=fail:name=selftest-payload-corrupted"
