@@ -131,19 +131,16 @@ static void init_prepare_cpu(void)
 	cpu_emergency_disable_virtualization();
 
 	if (__read_cr4() & X86_CR4_VMXE) {
-		asm goto("1: vmxoff\n\t"
-			 _ASM_EXTABLE(1b, %l[vmx_off])
-			 ::: "cc", "memory" : vmx_off);
-vmx_off:
+		/* Outside VMX operation VMXOFF raises #UD: skip it then. */
+		asm volatile("1: vmxoff\n2:\n"
+			     _ASM_EXTABLE(1b, 2b) ::: "cc", "memory");
 		cr4_clear_bits(X86_CR4_VMXE);
 	}
 
 	if (cpu_feature_enabled(X86_FEATURE_SVM) && !rdmsrl_safe(MSR_EFER, &efer) &&
 	    (efer & EFER_SVME)) {
-		asm goto("1: stgi\n\t"
-			 _ASM_EXTABLE(1b, %l[svm_off])
-			 ::: "memory" : svm_off);
-svm_off:
+		asm volatile("1: stgi\n2:\n"
+			     _ASM_EXTABLE(1b, 2b) ::: "memory");
 		wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 	}
 }

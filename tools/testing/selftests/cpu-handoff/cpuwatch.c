@@ -30,14 +30,6 @@
 
 #define MAX_CPUS 1024
 
-static volatile sig_atomic_t stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 /* "0,2-3" -> set[0] = set[2] = set[3] = 1; returns -1 on bad input. */
 static int parse_list(const char *s, unsigned char *set)
 {
@@ -78,7 +70,7 @@ int main(int argc, char **argv)
 	struct timespec tick = { 0, 1000000 };
 	double last = 0, longest = 0;
 	char buf[4096];
-	struct sigaction sa;
+	sigset_t term;
 	int fd, cpu;
 
 	if (argc != 2 || parse_list(argv[1], allowed)) {
@@ -90,12 +82,13 @@ int main(int argc, char **argv)
 		perror("cpuwatch: /sys/devices/system/cpu/online");
 		return 2;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	/* SIGTERM ends the watch: waited for between reads, as the tick. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	sigprocmask(SIG_BLOCK, &term, NULL);
 
-	while (!stop) {
+	for (;;) {
 		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 		double t = now_ms();
 
@@ -124,11 +117,12 @@ int main(int argc, char **argv)
 			reported[cpu] = 1;
 			violations++;
 			buf[strcspn(buf, "\n")] = '\0';
-			printf("CH: FAIL online-watch cpu%d online in user space (online=%s, allowed=%s, read %lu)\n",
-			       cpu, buf, argv[1], reads);
+			printf("CH: FAIL online-watch cpu%d online in user space ", cpu);
+			printf("(online=%s, allowed=%s, read %lu)\n", buf, argv[1], reads);
 			fflush(stdout);
 		}
-		nanosleep(&tick, NULL);
+		if (sigtimedwait(&term, NULL, &tick) > 0)
+			break;
 	}
 	printf("CH: WATCH reads=%lu gaps=%lu longest-gap-ms=%.0f violations=%lu\n",
 	       reads, gaps, longest, violations);
