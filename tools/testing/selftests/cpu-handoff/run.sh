@@ -381,9 +381,13 @@ restore_metrics() {
 				(t2 ? sprintf("%.3f", t2 - t1) : "NA"), rp
 			found = 1
 		}
-		/Image loading done/ { out(); t0 = $1; t1 = t2 = 0; on = off = hp = stop = rp = "NA" }
+		/Image loading done/ {
+			out(); t0 = $1; t1 = t2 = 0
+			on = off = hp = stop = rp = "NA"
+		}
 		/cpu_handoff: re-parked [0-9]+ inherited CPUs/ && t1 && !t2 {
-			for (i = 1; i <= NF; i++) if ($i == "us") rp = sprintf("%.2f", $(i - 1) / 1000)
+			for (i = 1; i <= NF; i++)
+				if ($i == "us") rp = sprintf("%.2f", $(i - 1) / 1000)
 		}
 		/handoff_nmi_inject: cpu hotplug since PM prepare/ && t0 && !t1 {
 			for (i = 1; i <= NF; i++) {
@@ -915,7 +919,8 @@ metric() {
 	local c=$1 ki=$2 kr=$3 m=$4 kx=$5 ks=${6:-NA}
 	# shellcheck disable=SC2086
 	set -- $m
-	echo "$TNAME,$KIND,$ki,$kr,$CPUS,$c,NA,$1,$2,$3,$4,$5,$6,$kx,$ks,${7:-NA},NA" >>"$out/.pending"
+	echo "$TNAME,$KIND,$ki,$kr,$CPUS,$c,NA,$1,$2,$3,$4,$5,$6,$kx,$ks,${7:-NA},NA" \
+		>>"$out/.pending"
 }
 
 # Every field after the kind is key=value: a ':' inside a value would
