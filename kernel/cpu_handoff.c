@@ -109,6 +109,16 @@ static u64 hold_start_ns;
 /* cpu_handoff_park_stopped() parked CPUs for a kexec jump. */
 static bool parked_for_jump;
 
+/*
+ * In a hibernation image header: the image kernel re-parks the CPUs it
+ * inherits.  A header written by a kernel without this option is zeroed
+ * there.
+ */
+#define IMAGE_REPARKS	0x4b524150UL	/* "PARK" */
+
+/* What the header of the image being restored says; unknown until read. */
+static enum { IMAGE_UNKNOWN, IMAGE_REPARKS_CPUS, IMAGE_LEAVES_CPUS } image_kind;
+
 static const char * const reason_names[] = {
 	[CPU_HANDOFF_RESTORE]	 = "restore",
 	[CPU_HANDOFF_KEXEC]	 = "kexec",
@@ -492,6 +502,9 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	report_fallback(reason, hold_backend);
 	if (!hold_backend)
 		return -EOPNOTSUPP;
+	if (reason == CPU_HANDOFF_RESTORE && image_kind == IMAGE_LEAVES_CPUS)
+		pr_warn("%s: the image kernel does not re-park CPUs: those it offlined by hand stay in wait-for-SIPI until reboot\n",
+			reason_names[reason]);
 
 	/*
 	 * As freeze_secondary_cpus() does, and for the same reasons: the
@@ -858,6 +871,31 @@ static void inherit_offline_cpus(void)
 }
 
 /**
+ * cpu_handoff_image_header() - the word this kernel puts in an image header
+ *
+ * Tells the kernel that will restore the image whether this one re-parks
+ * the CPUs it inherits (see cpu_handoff_resumed()).
+ *
+ * Return: the word for the architecture's hibernation header.
+ */
+unsigned long cpu_handoff_image_header(void)
+{
+	return backend ? IMAGE_REPARKS : 0;
+}
+
+/**
+ * cpu_handoff_image_header_read() - what the image kernel says of itself
+ * @word: the word cpu_handoff_image_header() wrote in the image header, or
+ *        0 where a kernel without this option left it zeroed
+ *
+ * Context: process context, while the image header is read.
+ */
+void cpu_handoff_image_header_read(unsigned long word)
+{
+	image_kind = word == IMAGE_REPARKS ? IMAGE_REPARKS_CPUS : IMAGE_LEAVES_CPUS;
+}
+
+/**
  * cpu_handoff_resumed() - a hibernation image kernel has just been resumed
  *
  * Every present CPU that this kernel believes offline and that has run it
@@ -936,6 +974,8 @@ static int stats_show(struct seq_file *m, void *v)
 		   div_u64(stats.total_ns, NSEC_PER_USEC),
 		   stats.reparked, div_u64(stats.repark_ns, NSEC_PER_USEC));
 	seq_printf(m, "repark_pending %u\n", READ_ONCE(stats.repark_pending));
+	seq_printf(m, "image_reparks %s\n", image_kind == IMAGE_UNKNOWN ? "unknown" :
+		   image_kind == IMAGE_REPARKS_CPUS ? "yes" : "no");
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

@@ -99,6 +99,8 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason);
 int cpu_handoff_commit(void);
 void cpu_handoff_release(void);
 bool cpu_handoff_resumed(void);
+unsigned long cpu_handoff_image_header(void);
+void cpu_handoff_image_header_read(unsigned long word);
 int cpu_handoff_park_stopped(enum cpu_handoff_reason reason);
 void cpu_handoff_returned(void);
 int cpu_handoff_park_cpu(unsigned int cpu);
@@ -110,6 +112,8 @@ static inline int cpu_handoff_hold(enum cpu_handoff_reason reason) { return -EOP
 static inline int cpu_handoff_commit(void) { return 0; }
 static inline void cpu_handoff_release(void) { }
 static inline bool cpu_handoff_resumed(void) { return false; }
+static inline unsigned long cpu_handoff_image_header(void) { return 0; }
+static inline void cpu_handoff_image_header_read(unsigned long word) { }
 static inline int cpu_handoff_park_stopped(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
 static inline void cpu_handoff_returned(void) { }
 #endif

@@ -91,6 +91,7 @@ Keys:
   break=check|cpus|payload  break a guest check on purpose (self-test)
   name=TEXT   TAP test name
   want=TEXT   a line the kernel log must contain (~ for space, ^ for :)
+  shun=TEXT   text the kernel log must not contain (same escapes)
   failwith=TEXT  the scenario must fail, and its reason contain TEXT (a
               failure whose shape is the point: a clean machine-check
               shutdown rather than garbage)
@@ -999,6 +1000,11 @@ for spec in "${scenarios[@]}"; do
 	[ "$attempt" = 2 ] && RESULT_NOTE="QEMU crashed ($crash) twice: $RESULT_NOTE"
 	done
 	want=$(opt want "" | tr '~' ' ')
+	shun=$(opt shun "" | tr '~' ' ')
+	if [ $res = 0 ] && [ -n "$shun" ] && grep -qF -- "$shun" "$out/$tag.log"; then
+		fail "the kernel log has: $shun"
+		res=1
+	fi
 	if [ $res = 0 ] && [ -n "$want" ] && ! grep -qF -- "$want" "$out/$tag.log"; then
 		fail "the kernel log lacks: $want"
 		res=1
