@@ -47,8 +47,11 @@ if [ ! -x "$KT/root/sbin/kexec" ]; then
 		rm -rf "$KT"
 	fi
 fi
-kt_files() {
-	[ -x "$KT/root/sbin/kexec" ] || return 0
+# kexec-tools goes into a cpio of its own, which run.sh puts on the data
+# disk (--datafile) and the guest unpacks only where a scenario uses it:
+# every boot unpacks the initramfs, and libc alone would double its size.
+kt_list() {
+	echo "dir /sbin 0755 0 0"
 	echo "dir /lib 0755 0 0"
 	echo "dir /lib/x86_64-linux-gnu 0755 0 0"
 	echo "dir /lib64 0755 0 0"
@@ -77,7 +80,6 @@ list=$G/initramfs.list
 	echo "file /bin/cpu_handoff_test $G/cpu_handoff_test 0755 0 0"
 	echo "file /bin/kexec_jump $G/kexec_jump 0755 0 0"
 	echo "file /bin/cpuwatch $G/cpuwatch 0755 0 0"
-	kt_files
 	"$BUSYBOX" --list-full | while read -r a; do
 		[ "$a" = bin/busybox ] && continue
 		# busybox's timeout applet differs from coreutils'; keep it out of
@@ -95,4 +97,15 @@ if ! cmp -s "$list.new" "$list" || [ ! -f "$G/initramfs.cpio" ] ||
 	echo "  CPIO    $G/initramfs.cpio ($(du -k "$G/initramfs.cpio" | cut -f1) KiB)" >&2
 else
 	rm -f "$list.new"
+fi
+
+if [ -x "$KT/root/sbin/kexec" ]; then
+	kt_list >"$G/kexec-tools.list.new"
+	if ! cmp -s "$G/kexec-tools.list.new" "$G/kexec-tools.list" || [ ! -f "$G/kexec-tools.cpio" ]; then
+		mv "$G/kexec-tools.list.new" "$G/kexec-tools.list"
+		"$G/gen_init_cpio" "$G/kexec-tools.list" >"$G/kexec-tools.cpio"
+		echo "  CPIO    $G/kexec-tools.cpio ($(du -k "$G/kexec-tools.cpio" | cut -f1) KiB)" >&2
+	else
+		rm -f "$G/kexec-tools.list.new"
+	fi
 fi

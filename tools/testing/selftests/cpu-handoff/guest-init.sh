@@ -332,6 +332,9 @@ do_kexec() {
 	case $client in
 	helper) handoff_kexec /tmp/kernel /tmp/initrd "$cmd" ;;
 	kexec-tools|kexec-tools-s)
+		# Debian's kexec-tools comes on the data disk (run.sh --datafile).
+		[ -x /sbin/kexec ] || { disk_get kexec-tools /tmp/kt.cpio &&
+			(cd / && cpio -id </tmp/kt.cpio 2>/dev/null); }
 		[ -x /sbin/kexec ] || { say "FAIL no kexec-tools in the guest"; finish fail; }
 		s=""
 		[ "$client" = kexec-tools-s ] && s=-s

@@ -11,6 +11,10 @@
 #   --kernel NAME=BZIMAGE  a kernel the scenarios can name (repeatable; the
 #                          first is the default)
 #   --initrd FILE          guest initramfs (guest-init.sh as /init)
+#   --datafile NAME=FILE   also put FILE on the guest's data disk as NAME
+#                          (kexec-tools: the cpio the kexec-tools client
+#                          scenarios unpack; kept out of the initramfs, which
+#                          every boot has to unpack)
 #   --out DIR              logs and metrics (default ./handoff-results)
 #   --accel auto|tcg|kvm   auto: use KVM only if a guest boots under it
 #   --timeout SEC          per QEMU run (default 300, scaled by CPUs)
@@ -31,6 +35,7 @@ initrd=""
 accel_cache=""
 keep_disks=0
 declare -A KERNELS=()
+declare -A DATAFILES=()
 default_kernel=""
 scenarios=()
 
@@ -121,6 +126,13 @@ while [ $# -gt 0 ]; do
 		[ -n "$default_kernel" ] || default_kernel=$n
 		shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
+	--datafile)
+		[ $# -ge 2 ] || usage
+		n=${2%%=*} f=${2#*=}
+		[ "$n" != "$2" ] && [ -f "$f" ] ||
+			{ echo "run.sh: --datafile wants NAME=FILE (an existing file)" >&2; exit 2; }
+		DATAFILES[$n]=$f
+		shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
 	--timeout) timeout_base=$2; shift 2 ;;
@@ -340,8 +352,14 @@ mkdisks() {
 	idx=$out/$tag.index
 	: >"$idx"
 	: >"$DATA"
-	for n in "${!KERNELS[@]}" initrd; do
-		if [ "$n" = initrd ]; then f=$initrd; else f=${KERNELS[$n]}; fi
+	for n in "${!KERNELS[@]}" initrd "${!DATAFILES[@]}"; do
+		if [ "$n" = initrd ]; then
+			f=$initrd
+		elif [ -n "${DATAFILES[$n]:-}" ]; then
+			f=${DATAFILES[$n]}
+		else
+			f=${KERNELS[$n]}
+		fi
 		sz=$(stat -c %s "$f")
 		echo "$n $blk $sz" >>"$idx"
 		dd if="$f" of="$DATA" bs=4096 seek="$blk" conv=notrunc status=none
