@@ -34,9 +34,9 @@
  * kernel it cannot vouch for (possibly one that parked them in HLT in
  * memory that is now ours), so they are woken and parked again in this
  * kernel's own play_dead().  That happens before user space is thawed,
- * and an SMT sibling under nosmt is never activated for it: it is booted
- * once and sent back, the way nosmt boots siblings at boot (cpu_bootable()
- * in kernel/cpu.c), so no task is ever scheduled on it.
+ * and no such CPU is activated for it: cpu_boot_and_park() boots it once
+ * and sends it back, the way nosmt boots siblings at boot, so no task is
+ * ever scheduled on it.
  */
 
 #define pr_fmt(fmt) "cpu_handoff: " fmt
@@ -44,11 +44,9 @@
 #include <linux/cpu.h>
 #include <linux/cpu_handoff.h>
 #include <linux/cpuhotplug.h>
-#include <linux/cpu_smt.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
-#include <linux/device.h>
 #include <linux/init.h>
 #include <linux/irqflags.h>
 #include <linux/ktime.h>
@@ -59,7 +57,6 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/suspend.h>
-#include <linux/topology.h>
 
 /* How long the controlling CPU waits for CPUs to answer a hold or commit. */
 #define HOLD_TIMEOUT_US		(1000 * USEC_PER_MSEC)
@@ -756,60 +753,23 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 
 static struct cpumask inherited_mask;
 
-static bool smt_off(void)
-{
-#ifdef CONFIG_HOTPLUG_SMT
-	return cpu_smt_control == CPU_SMT_DISABLED || cpu_smt_control == CPU_SMT_FORCE_DISABLED;
-#else
-	return false;
-#endif
-}
-
 /**
  * cpu_handoff_wake_cpu() - take one inherited CPU back and re-park it
  * @cpu: an inherited CPU, offline in this kernel's view
  *
  * Bringing the CPU up sends INIT-SIPI-SIPI, which resets it wherever the
- * previous kernel left it; taking it down again parks it in this kernel's
- * play_dead().  An SMT sibling that nosmt keeps offline is booted once
- * and cancelled, exactly as nosmt boots it at boot time: it runs the
- * CPU's own setup (CR4.MCE among it) and returns to play_dead() without
- * reaching CPUHP_AP_ACTIVE, so the scheduler never sees it.  Other CPUs
- * (offlined by hand) are onlined and offlined; the caller has user space
- * frozen.
+ * previous kernel left it; cpu_boot_and_park() then sends it back into
+ * this kernel's play_dead() from CPUHP_AP_ONLINE_IDLE, the way nosmt
+ * boots siblings, so it is never activated: no task is scheduled on it,
+ * nosmt sibling or CPU offlined by hand.  A separate, traceable function
+ * so that ftrace can follow every re-park.
  *
- * The device's "offline" state is left alone: the CPU ends offline, as
- * it started.  So is the device hotplug lock, which hibernate() already
- * holds here, and which nothing else takes while tasks are frozen.
- *
- * Context: process context, tasks frozen, CPU hotplug enabled.
- * Return: 0, or the error from bringing the CPU up or down.
+ * Context: process context, CPU hotplug enabled.
+ * Return: 0, or the error from cpu_boot_and_park().
  */
 noinline int cpu_handoff_wake_cpu(unsigned int cpu)
 {
-	struct device *dev = get_cpu_device(cpu);
-	int ret;
-
-	if (!dev)
-		return -ENODEV;
-	if (smt_off() && !topology_is_primary_thread(cpu)) {
-		/* cpu_bootable() lets a sibling up only if it never booted. */
-		cpumask_clear_cpu(cpu, &cpus_booted_once_mask);
-		ret = cpu_device_up(dev);
-		if (ret == -ECANCELED && !cpu_online(cpu))
-			return 0;
-		if (!ret) {
-			/* SMT came back on meanwhile: treat it as any CPU. */
-			return cpu_device_down(dev);
-		}
-		/* It did not boot: it is still where it was parked. */
-		cpumask_set_cpu(cpu, &cpus_booted_once_mask);
-		return ret;
-	}
-	ret = cpu_device_up(dev);
-	if (ret)
-		return ret;
-	return cpu_device_down(dev);
+	return cpu_boot_and_park(cpu);
 }
 
 static void repark_inherited(void)
