@@ -130,7 +130,8 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || usage
 		n=${2%%=*} f=${2#*=}
 		[ "$n" != "$2" ] && [ -f "$f" ] ||
-			{ echo "run.sh: --datafile wants NAME=FILE (an existing file)" >&2; exit 2; }
+			{ echo "run.sh: --datafile wants NAME=FILE (an existing file)" >&2
+			  exit 2; }
 		DATAFILES[$n]=$f
 		shift 2 ;;
 	--out) out=$2; shift 2 ;;
