@@ -38,8 +38,10 @@ blurb() {
 	   and INIT are blocked, until the incoming kernel's ordinary
 	   INIT-SIPI-SIPI.  The restore kernel holds its other online CPUs with
 	   one IPI each and sends INIT at the point of no return; the resumed
-	   kernel re-parks what it inherited off the resume path.  kexec sends
-	   INIT to stopped and offline CPUs.  Never used for reboot or power off.
+	   kernel re-parks what it inherited before user space runs, booting
+	   each CPU once and cancelling the bringup as nosmt does for siblings
+	   (cpu_boot_and_park()), so none is ever activated.  kexec sends INIT
+	   to stopped and offline CPUs.  Never used for reboot or power off.
 
 	 - A fixed-address trampoline where INIT cannot be used or is not
 	   welcome (SEV-ES/SNP and TDX guests, platform wakeup methods, tboot,
@@ -51,9 +53,9 @@ blurb() {
 	   where INIT is unusable through a release word in the area.
 
 	cpu_handoff=auto|init|trampoline|off chooses; off is today's
-	behaviour.  Patches 1-8 are the mechanism, 9 the documentation, 10 a
+	behaviour.  Patches 1-9 are the mechanism, 10 the documentation, 11 a
 	test-only NMI injector (it applies to plain 6.12 too, so both are
-	measured the same way), 11 the kselftest and the QEMU runner.  The
+	measured the same way), 12 the kselftest and the QEMU runner.  The
 	MAINTAINERS entry grows with the patches that add files.
 	EOF
 	echo
