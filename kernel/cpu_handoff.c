@@ -361,6 +361,18 @@ bool cpu_handoff_active(void)
 }
 
 /**
+ * cpu_handoff_will_park() - will a backend park the CPUs of this handoff?
+ * @reason: the handoff
+ *
+ * Return: true if cpu_handoff_park_stopped() or the hold will park CPUs
+ * for @reason; false if the caller's old way of stopping CPUs applies.
+ */
+bool cpu_handoff_will_park(enum cpu_handoff_reason reason)
+{
+	return cpu_handoff_backend_for(reason);
+}
+
+/**
  * cpu_handoff_backend_for() - the method one handoff parks CPUs with
  * @reason: the handoff
  *
@@ -701,9 +713,9 @@ void cpu_handoff_release(void)
  * Not for a crash kexec: see Documentation/arch/x86/cpu-handoff.rst.
  *
  * Context: interrupts off; every other CPU stopped or offline.
- * Return: 0 when the CPUs were handed to the backend (the log line says
- * how many failed); -EOPNOTSUPP if handoff parking is not active, and the
- * caller keeps its old method.
+ * Return: the number of CPUs the backend could not park (0 when all were
+ * parked), which the caller must treat the old way; -EOPNOTSUPP if no
+ * backend parks this handoff, and the caller keeps its old method.
  */
 int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 {
@@ -745,7 +757,7 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 		reason_names[reason], parked, hold_backend->name, stats.skipped, stats.failed,
 		primary ? ", the boot CPU left stopped" : "",
 		div_u64(stats.park_ns, NSEC_PER_USEC), policy_why);
-	return 0;
+	return stats.failed;
 }
 
 /* ------------------------------------------------------------------ */

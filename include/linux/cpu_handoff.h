@@ -102,6 +102,7 @@ bool cpu_handoff_resumed(void);
 unsigned long cpu_handoff_image_header(void);
 void cpu_handoff_image_header_read(unsigned long word);
 int cpu_handoff_park_stopped(enum cpu_handoff_reason reason);
+bool cpu_handoff_will_park(enum cpu_handoff_reason reason);
 void cpu_handoff_returned(void);
 int cpu_handoff_park_cpu(unsigned int cpu);
 int cpu_handoff_wake_cpu(unsigned int cpu);
@@ -115,6 +116,7 @@ static inline bool cpu_handoff_resumed(void) { return false; }
 static inline unsigned long cpu_handoff_image_header(void) { return 0; }
 static inline void cpu_handoff_image_header_read(unsigned long word) { }
 static inline int cpu_handoff_park_stopped(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
+static inline bool cpu_handoff_will_park(enum cpu_handoff_reason reason) { return false; }
 static inline void cpu_handoff_returned(void) { }
 #endif
 
