@@ -103,7 +103,7 @@ set -- \
 	"restore-fail:image=patched:restore=patched:$c:name=restore-fail-patched" \
 	"restore-fail:image=base:restore=base:$c:expect=xfail:why=6.12~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-6.12" \
 	"kexec:kernels=patched:$c:cycles=20:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-patched-chain-20" \
-	"kexec:kernels=patched:cpus=16:cycles=10:want=cpu_handoff^~kexec^~parked~15~CPUs~with~init:name=kexec-patched-chain-10-16cpus" \
+	"kexec:kernels=patched:cpus=16:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~init:name=kexec-patched-chain-3-16cpus" \
 	"kexec:kernels=patched,base:$c:cycles=3:name=kexec-patched+6.12-chain" \
 	"kexec:kernels=base,patched:$c:cycles=3:name=kexec-6.12+patched-chain" \
 	"kexec:kernels=patched:$c:cycles=2:offline=2:name=kexec-patched-after-offlining-by-hand" \
@@ -129,7 +129,7 @@ set -- \
 	"cross:image=patched:restore=patched:$c:$t:cycles=1:name=cross-trampoline-by-trampoline" \
 	"restore-fail:image=patched:restore=patched:$c:$t:name=restore-fail-trampoline" \
 	"kexec:kernels=patched:$c:$t:cycles=20:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-20" \
-	"kexec:kernels=patched:cpus=16:$t:cycles=10:want=cpu_handoff^~kexec^~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-10-16cpus" \
+	"kexec:kernels=patched:cpus=16:$t:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-3-16cpus" \
 	"kexec:kernels=patched,base:$c:$t:cycles=3:name=kexec-trampoline+6.12-chain" \
 	"kexec:kernels=base,patched:$c:$t:cycles=3:name=kexec-6.12+trampoline-chain" \
 	"kexec:kernels=patched:$c:cycles=2:once=cpu_handoff=trampoline:name=kexec-trampoline-taken-back-by-init" \
