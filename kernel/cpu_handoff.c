@@ -350,17 +350,6 @@ const struct cpu_handoff_backend *cpu_handoff_chosen(void)
 }
 
 /**
- * cpu_handoff_active() - will a handoff park CPUs with a backend?
- *
- * Return: true if a method was chosen at boot; false means callers keep
- * their old way of stopping CPUs.
- */
-bool cpu_handoff_active(void)
-{
-	return backend;
-}
-
-/**
  * cpu_handoff_will_park() - will a backend park the CPUs of this handoff?
  * @reason: the handoff
  *
@@ -499,7 +488,7 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 {
 	unsigned int cpu, self, want;
 
-	if (!cpu_handoff_active())
+	if (!backend)
 		return -EOPNOTSUPP;
 	if (WARN_ON_ONCE(holding))
 		return -EBUSY;

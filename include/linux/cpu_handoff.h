@@ -94,7 +94,6 @@ const struct cpu_handoff_backend *cpu_handoff_chosen(void);
 const char *cpu_handoff_unusable(const char *name);
 const struct cpu_handoff_backend *cpu_handoff_backend_for(enum cpu_handoff_reason reason);
 struct dentry *cpu_handoff_debugfs_dir(void);
-bool cpu_handoff_active(void);
 int cpu_handoff_hold(enum cpu_handoff_reason reason);
 int cpu_handoff_commit(void);
 void cpu_handoff_release(void);
@@ -108,7 +107,6 @@ int cpu_handoff_park_cpu(unsigned int cpu);
 int cpu_handoff_wake_cpu(unsigned int cpu);
 #else
 static inline const struct cpu_handoff_backend *cpu_handoff_chosen(void) { return NULL; }
-static inline bool cpu_handoff_active(void) { return false; }
 static inline int cpu_handoff_hold(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
 static inline int cpu_handoff_commit(void) { return 0; }
 static inline void cpu_handoff_release(void) { }
