@@ -43,7 +43,7 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-kexec-jump measure bench soak faults series lint clean distclean help
+.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-full lint-full check-kexec-jump measure bench soak faults series lint clean distclean help
 
 all: kernels guest
 
@@ -91,10 +91,15 @@ run: kernels guest
 	@echo; echo "Side by side (to user: restore kernel's image loaded -> image kernel's user space):"
 	@$(REPO)/mk/runsummary.sh $(BUILD)/run
 
+# The core scenarios: every mechanism, client and kernel pairing once.
 check: kernels debug-kernel guest
-	@$(REPO)/mk/check.sh
+	@SET=core $(REPO)/mk/check.sh
 
-# All tests, as CI runs them: the QEMU scenarios, then the series' lint.
+# All scenarios: adds 8 and 16 vCPUs, long chains, more parameter values.
+check-full: kernels debug-kernel guest
+	@OUT=$(BUILD)/check-full SET=full $(REPO)/mk/check.sh
+
+# All tests, as CI runs them: the core scenarios, then the series' lint.
 test: check lint
 
 # Kexec jumps, repeated (REPS=8): 6.12's own kexec jump is flaky under TCG.
@@ -120,10 +125,14 @@ series: tree
 	@$(REPO)/mk/series.sh
 
 lint: series lint-deps
-	@$(REPO)/mk/lint.sh
+	@LINT=quick $(REPO)/mk/lint.sh
+
+# lint, building bzImage after every patch and the admin-guide's htmldocs.
+lint-full: series lint-deps
+	@LINT=full $(REPO)/mk/lint.sh
 
 clean:
-	rm -rf $(BUILD)/out $(BUILD)/series $(BUILD)/series.git $(BUILD)/lint $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/measure $(BUILD)/bench $(BUILD)/soak $(BUILD)/faults
+	rm -rf $(BUILD)/out $(BUILD)/series $(BUILD)/series.git $(BUILD)/lint $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/check-full $(BUILD)/measure $(BUILD)/bench $(BUILD)/soak $(BUILD)/faults
 
 distclean:
 	rm -rf $(BUILD)

@@ -1,8 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make check: every runner scenario against the patched kernel and the
+# make check: the runner's scenarios against the patched kernel and the
 # unpatched 6.12 baseline, plus self-tests that prove the runner fails
 # when it should.  TAP on stdout; logs in build/check/.
+#
+# SET=core (make check, make test) runs every mechanism, client and
+# kernel pairing once, with short chains; SET=full (make check-full)
+# adds the 8- and 16-vCPU scenarios, long chains and the parameter
+# variants that exercise the same code paths again.
 . "$(dirname "$0")/lib.sh"
 
 T=$REPO/tools/testing/selftests/cpu-handoff
@@ -11,6 +16,11 @@ B=$BUILD/out/base/arch/x86/boot/bzImage
 D=$BUILD/out/debug/arch/x86/boot/bzImage
 CPUS=${CPUS:-4}
 OUT=${OUT:-$BUILD/check}
+SET=${SET:-core}
+case $SET in
+core | full) ;;
+*) die "SET=$SET: use core or full" ;;
+esac
 RUN=("$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel"
      --initrd "$BUILD/guest/initramfs.cpio" --kernel patched="$P" --kernel base="$B"
      --kernel debug="$D")
@@ -88,6 +98,9 @@ t=append=cpu_handoff=trampoline
 # in the middle: 6.12 uses INIT anyway and leaves the slots stale (docs).
 r=append=cpu_handoff_noinit
 rel=want=TRAMPOLINE~released=3~release_fallbacks=0
+# Chain lengths: long in the full set, enough to hand off twice in a row
+# through each kernel of the chain in the core set.
+if [ "$SET" = full ]; then long=20 mid=10; else long=5 mid=4; fi
 set -- \
 	"boot:k=patched:$c:name=boot-patched-nosmt" \
 	"kselftest:k=patched:$c:name=kselftest-patched" \
@@ -102,7 +115,7 @@ set -- \
 	"cross:image=patched:restore=patched:$c:cycles=1:shun=does~not~re-park:name=cross-patched-by-patched" \
 	"restore-fail:image=patched:restore=patched:$c:name=restore-fail-patched" \
 	"restore-fail:image=base:restore=base:$c:expect=xfail:why=6.12~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-6.12" \
-	"kexec:kernels=patched:$c:cycles=20:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-patched-chain-20" \
+	"kexec:kernels=patched:$c:cycles=$long:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-patched-chain-$long" \
 	"kexec:kernels=patched:cpus=16:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~init:name=kexec-patched-chain-3-16cpus" \
 	"kexec:kernels=patched,base:$c:cycles=3:name=kexec-patched+6.12-chain" \
 	"kexec:kernels=base,patched:$c:cycles=3:name=kexec-6.12+patched-chain" \
@@ -128,7 +141,7 @@ set -- \
 	"cross:image=patched:restore=base:$c:$t:cycles=1:name=cross-trampoline-by-6.12" \
 	"cross:image=patched:restore=patched:$c:$t:cycles=1:name=cross-trampoline-by-trampoline" \
 	"restore-fail:image=patched:restore=patched:$c:$t:name=restore-fail-trampoline" \
-	"kexec:kernels=patched:$c:$t:cycles=20:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-20" \
+	"kexec:kernels=patched:$c:$t:cycles=$long:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-$long" \
 	"kexec:kernels=patched:cpus=16:$t:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-3-16cpus" \
 	"kexec:kernels=patched,base:$c:$t:cycles=3:name=kexec-trampoline+6.12-chain" \
 	"kexec:kernels=base,patched:$c:$t:cycles=3:name=kexec-6.12+trampoline-chain" \
@@ -148,7 +161,7 @@ set -- \
 	"cross:image=patched:restore=base:$c:$r:cycles=1:name=cross-release-word-by-6.12" \
 	"cross:image=patched:restore=patched:$c:$r:cycles=1:$rel:name=cross-release-word-by-release-word" \
 	"restore-fail:image=patched:restore=patched:$c:$r:name=restore-fail-release-word" \
-	"kexec:kernels=patched:$c:$r:cycles=10:$rel:name=kexec-release-word-chain-10" \
+	"kexec:kernels=patched:$c:$r:cycles=$mid:$rel:name=kexec-release-word-chain-$mid" \
 	"kexec:kernels=patched,base:$c:$r:cycles=1:name=kexec-release-word-to-6.12" \
 	"kexec:kernels=patched:$c:$r:cycles=2:offline=2:smttoggle=1:name=kexec-release-word-after-offline-and-smt-toggle" \
 	"nmi:image=patched:restore=patched:$c:$r:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-release-word-restored-by-release-word" \
@@ -182,6 +195,22 @@ set -- \
 	"hibernate:k=patched:$c:cycles=1:break=check:expect=fail:name=selftest-broken-guest-check" \
 	"hibernate:k=patched:$c:cycles=1:break=cpus:expect=fail:name=selftest-cpu-missing-after-resume" \
 	"hibernate:k=patched:$c:cycles=1:break=payload:expect=fail:name=selftest-payload-corrupted"
+
+# Only in the full set: the same paths again, bigger or longer.
+full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
+	hibernate-trampoline-nosmt-16cpus kexec-trampoline-chain-3-16cpus
+	hibernate-patched-hotplug-stress-8cpus hibernate-trampoline-hotplug-stress-8cpus
+	cross-6.12-by-6.12-trampoline-arg hibernate-cpu_handoff-two-values
+	hibernate-cpu_handoff-too-long "
+if [ "$SET" = core ]; then
+	specs=()
+	for s in "$@"; do
+		case $full_only in *[[:space:]]"${s##*:name=}"[[:space:]]*) continue ;; esac
+		specs+=("$s")
+	done
+	set -- "${specs[@]}"
+fi
+echo "# make check, SET=$SET: $# scenarios"
 
 "${RUN[@]}" --out "$OUT" "$@" | tee -a "$OUT.tap"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
