@@ -149,18 +149,22 @@ for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
 	cp "$config" "$out/.config"
 	log=$L/build-$i.log
 	t0=$(date +%s)
+	# The config at this prefix first: configured() reads it.
+	kmake olddefconfig >"$log" 2>&1 || true
 	if [ "$mode" = full ]; then
 		what=bzImage
 		targets=bzImage
 	else
-		what="$(echo "$touched" | wc -w) touched C files"
 		targets=""
 		for f in $touched; do
 			[ -f "$tree/$f" ] && configured "$f" && targets="$targets ${f%.c}.o"
 		done
+		what="$(echo "$targets" | wc -w) of the $(echo "$touched" | wc -w) touched C files"
+		# No target at all would make kbuild build the whole kernel.
+		[ -n "$targets" ] || targets=prepare
 	fi
 	# shellcheck disable=SC2086
-	if kmake olddefconfig >"$log" 2>&1 && kmake -j"$jobs" $targets >>"$log" 2>&1; then
+	if kmake olddefconfig >>"$log" 2>&1 && kmake -j"$jobs" $targets >>"$log" 2>&1; then
 		pass "$what build after patch $i/$n ($(git -C "$tree" log -1 --format=%s "$c" | cut -c1-60)), $(($(date +%s) - t0)) s"
 	else
 		fail "build after patch $i/$n: see $log"
