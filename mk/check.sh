@@ -100,7 +100,7 @@ r=append=cpu_handoff_noinit
 rel=want=TRAMPOLINE~released=3~release_fallbacks=0
 # Chain lengths: long in the full set, enough to hand off twice in a row
 # through each kernel of the chain in the core set.
-if [ "$SET" = full ]; then long=20 mid=10; else long=5 mid=4; fi
+if [ "$SET" = full ]; then long=20 mid=10 cross=3; else long=3 mid=3 cross=2; fi
 set -- \
 	"boot:k=patched:$c:name=boot-patched-nosmt" \
 	"kselftest:k=patched:$c:name=kselftest-patched" \
@@ -117,8 +117,8 @@ set -- \
 	"restore-fail:image=base:restore=base:$c:expect=xfail:why=6.12~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-6.12" \
 	"kexec:kernels=patched:$c:cycles=$long:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-patched-chain-$long" \
 	"kexec:kernels=patched:cpus=16:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~init:name=kexec-patched-chain-3-16cpus" \
-	"kexec:kernels=patched,base:$c:cycles=3:name=kexec-patched+6.12-chain" \
-	"kexec:kernels=base,patched:$c:cycles=3:name=kexec-6.12+patched-chain" \
+	"kexec:kernels=patched,base:$c:cycles=$cross:name=kexec-patched+6.12-chain" \
+	"kexec:kernels=base,patched:$c:cycles=$cross:name=kexec-6.12+patched-chain" \
 	"kexec:kernels=patched:$c:cycles=2:offline=2:name=kexec-patched-after-offlining-by-hand" \
 	"kexec:kernels=patched:$c:cycles=2:smttoggle=1:name=kexec-patched-after-smt-toggle" \
 	"kexec:kernels=patched:$c:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~init,~2~never~booted~left~alone:name=kexec-patched-from-maxcpus-2" \
@@ -143,8 +143,8 @@ set -- \
 	"restore-fail:image=patched:restore=patched:$c:$t:name=restore-fail-trampoline" \
 	"kexec:kernels=patched:$c:$t:cycles=$long:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-$long" \
 	"kexec:kernels=patched:cpus=16:$t:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-3-16cpus" \
-	"kexec:kernels=patched,base:$c:$t:cycles=3:name=kexec-trampoline+6.12-chain" \
-	"kexec:kernels=base,patched:$c:$t:cycles=3:name=kexec-6.12+trampoline-chain" \
+	"kexec:kernels=patched,base:$c:$t:cycles=$cross:name=kexec-trampoline+6.12-chain" \
+	"kexec:kernels=base,patched:$c:$t:cycles=$cross:name=kexec-6.12+trampoline-chain" \
 	"kexec:kernels=patched:$c:cycles=2:once=cpu_handoff=trampoline:name=kexec-trampoline-taken-back-by-init" \
 	"kexec:kernels=patched:$c:$t:cycles=2:offline=2:name=kexec-trampoline-after-offlining-by-hand" \
 	"kexec:kernels=patched:$c:$t:cycles=2:smttoggle=1:name=kexec-trampoline-after-smt-toggle" \
@@ -189,7 +189,7 @@ set -- \
 	"cross:image=base:restore=debug:$c:cycles=1:name=debug-cross-6.12-by-debug" \
 	"cross:image=debug:restore=base:$c:cycles=1:name=debug-cross-debug-by-6.12" \
 	"restore-fail:image=debug:restore=debug:$c:name=debug-restore-fail" \
-	"kexec:kernels=debug:$c:cycles=3:name=debug-kexec-chain" \
+	"kexec:kernels=debug:$c:cycles=$cross:name=debug-kexec-chain" \
 	"kexec:kernels=debug,base:$c:cycles=2:name=debug-kexec-to-6.12-and-back" \
 	"kexec-jump:k=debug:$c:cycles=1:offline=2:smttoggle=1:expect=xfail:why=6.12~itself^~kernel_kexec()~runs~syscore_resume()~with~system_state~RUNNING,~so~irqrouter_resume()'s~ACPI~semaphore~splats~'sleeping~function~called~from~invalid~context'^~not~in~the~series'~code:name=debug-kexec-jump" \
 	"hibernate:k=patched:$c:cycles=1:break=check:expect=fail:name=selftest-broken-guest-check" \
@@ -201,7 +201,10 @@ full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	hibernate-trampoline-nosmt-16cpus kexec-trampoline-chain-3-16cpus
 	hibernate-patched-hotplug-stress-8cpus hibernate-trampoline-hotplug-stress-8cpus
 	cross-6.12-by-6.12-trampoline-arg hibernate-cpu_handoff-two-values
-	hibernate-cpu_handoff-too-long "
+	hibernate-cpu_handoff-too-long hibernate-cpu_handoff-uppercase
+	kexec-trampoline-after-offlining-by-hand kexec-trampoline-after-smt-toggle
+	kexec-trampoline-from-maxcpus-2 nmi-trampoline-restored-by-6.12
+	nmi-kexec-6.12-to-trampoline debug-kexec-to-6.12-and-back "
 if [ "$SET" = core ]; then
 	specs=()
 	for s in "$@"; do
