@@ -754,9 +754,13 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 
 static struct cpumask inherited_mask;
 
+/* Set by cpu_handoff_restored(): re-park inherited CPUs at the thaw. */
+static bool restored;
+
 /**
  * cpu_handoff_wake_cpu() - take one inherited CPU back and re-park it
  * @cpu: an inherited CPU, offline in this kernel's view
+ * @locked: the caller holds cpu_maps_update_begin() (the thaw)
  *
  * Bringing the CPU up sends INIT-SIPI-SIPI, which resets it wherever the
  * previous kernel left it; cpu_boot_and_park() then sends it back into
@@ -768,12 +772,12 @@ static struct cpumask inherited_mask;
  * Context: process context, CPU hotplug enabled.
  * Return: 0, or the error from cpu_boot_and_park().
  */
-noinline int cpu_handoff_wake_cpu(unsigned int cpu)
+noinline int cpu_handoff_wake_cpu(unsigned int cpu, bool locked)
 {
-	return cpu_boot_and_park(cpu);
+	return locked ? cpu_boot_and_park_locked(cpu) : cpu_boot_and_park(cpu);
 }
 
-static void repark_inherited(void)
+static void repark_inherited(bool locked)
 {
 	unsigned int cpu, done = 0, failed = 0;
 	u64 t0 = ktime_get_ns();
@@ -789,7 +793,7 @@ static void repark_inherited(void)
 	for_each_cpu(cpu, &inherited_mask) {
 		if (get_state(cpu) != CPU_HANDOFF_INHERITED)
 			continue;
-		ret = cpu_handoff_wake_cpu(cpu);
+		ret = cpu_handoff_wake_cpu(cpu, locked);
 		set_state(cpu, CPU_HANDOFF_NONE);
 		if (ret) {
 			pr_err("re-parking CPU %u failed: %d\n", cpu, ret);
@@ -818,13 +822,18 @@ static int handoff_cpu_online(unsigned int cpu)
 	return 0;
 }
 
-/* Every present CPU we believe offline and that has run us: inherited. */
-static void inherit_offline_cpus(void)
+/*
+ * Every present CPU we believe offline and that has run us is inherited,
+ * except those the thaw is about to bring back anyway (@frozen).
+ */
+static void inherit_offline_cpus(const struct cpumask *frozen)
 {
 	unsigned int cpu;
 
 	for_each_present_cpu(cpu) {
 		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
+			continue;
+		if (frozen && cpumask_test_cpu(cpu, frozen))
 			continue;
 		set_state(cpu, CPU_HANDOFF_INHERITED);
 		cpumask_set_cpu(cpu, &inherited_mask);
@@ -857,38 +866,78 @@ void cpu_handoff_image_header_read(unsigned long word)
 }
 
 /**
- * cpu_handoff_resumed() - a hibernation image kernel has just been resumed
+ * cpu_handoff_restored() - the jump into a hibernation image has landed
  *
  * Every present CPU that this kernel believes offline and that has run it
  * was parked by the restore kernel, in a way this kernel cannot know: in
  * wait-for-SIPI by a kernel with this option, or in a HLT loop in memory
- * that is now this kernel's by one without.  Wake each and park it again
- * in this kernel's own play_dead(), before user space runs again: nosmt
- * siblings never become schedulable for it (see cpu_handoff_wake_cpu()).
+ * that is now this kernel's by one without.  They cannot be taken back
+ * here (interrupts are off and only this CPU runs); cpu_handoff_thaw()
+ * does it, first thing when CPUs are thawed.
  *
- * Context: process context in the image kernel right after resume, with
- * tasks frozen and CPU hotplug enabled (arch_resume_nosmt()).
- * Return: true if the CPUs were re-parked; false if handoff parking is off
- * and the caller keeps its old behaviour.
+ * Context: the image kernel right after the jump, interrupts disabled.
+ */
+void cpu_handoff_restored(void)
+{
+	restored = backend != NULL;
+}
+
+/**
+ * cpu_handoff_thaw() - re-park inherited CPUs before the frozen ones return
+ * @frozen: the CPUs thaw_secondary_cpus() is about to bring back online
+ *
+ * After a hibernation restore (cpu_handoff_restored()) or a kexec jump
+ * that parked CPUs, wake each inherited CPU and park it again in this
+ * kernel's own play_dead(), before any other CPU comes back: this is the
+ * earliest point where a CPU can be brought up (interrupts on, hotplug
+ * enabled), it keeps the time the CPUs spend in wait-for-SIPI with CR4.MCE
+ * clear short, and with only this CPU online the stop_machine() that
+ * takes each down again involves two CPUs, not all of them.  A nosmt
+ * sibling never becomes schedulable for it (see cpu_handoff_wake_cpu()).
+ *
+ * Context: process context in thaw_secondary_cpus(), with
+ * cpu_maps_update_begin() held, CPU hotplug enabled and tasks frozen.
+ */
+void cpu_handoff_thaw(const struct cpumask *frozen)
+{
+	if (!backend || !(restored || parked_for_jump))
+		return;
+	restored = false;
+	parked_for_jump = false;
+	inherit_offline_cpus(frozen);
+	repark_inherited(true);
+}
+
+/**
+ * cpu_handoff_resumed() - a hibernation image kernel has been resumed
+ *
+ * cpu_handoff_thaw() has re-parked what this kernel inherited; if the
+ * thaw did not run (no CPU thaw in this configuration), do it here.
+ *
+ * Context: process context in the image kernel after resume, with tasks
+ * frozen and CPU hotplug enabled (arch_resume_nosmt()).
+ * Return: true if handoff parking is on, so the caller skips its old
+ * sibling dance; false if it is off.
  */
 bool cpu_handoff_resumed(void)
 {
 	if (!backend)
 		return false;
-	inherit_offline_cpus();
-	repark_inherited();
+	if (restored) {
+		restored = false;
+		inherit_offline_cpus(NULL);
+		repark_inherited(false);
+	}
 	return true;
 }
 
 /**
  * cpu_handoff_returned() - back from a kexec jump, CPUs thawed
  *
- * The CPUs cpu_handoff_park_stopped() parked for the jump are in
- * wait-for-SIPI, unless the kernel jumped to woke them.  The frozen ones
- * have come back with the ordinary CPU bringup by now; the others (nosmt
- * siblings, CPUs offlined by hand) are re-parked in play_dead() as after
- * a resume, before user space is thawed.  Does nothing if the jump did
- * not happen.
+ * The CPUs cpu_handoff_park_stopped() parked for the jump have been
+ * re-parked by cpu_handoff_thaw(), or the frozen ones brought back by
+ * the thaw; if the thaw did not run, re-park the others here, before
+ * user space is thawed.  Does nothing if the jump did not park CPUs.
  *
  * Context: process context, tasks frozen, after
  * suspend_enable_secondary_cpus().
@@ -898,8 +947,8 @@ void cpu_handoff_returned(void)
 	if (!backend || !parked_for_jump)
 		return;
 	parked_for_jump = false;
-	inherit_offline_cpus();
-	repark_inherited();
+	inherit_offline_cpus(NULL);
+	repark_inherited(false);
 }
 
 /* ------------------------------------------------------------------ */

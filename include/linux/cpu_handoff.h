@@ -10,6 +10,7 @@
 #include <linux/errno.h>
 #include <linux/types.h>
 
+struct cpumask;
 struct dentry;
 
 /**
@@ -97,6 +98,8 @@ struct dentry *cpu_handoff_debugfs_dir(void);
 int cpu_handoff_hold(enum cpu_handoff_reason reason);
 int cpu_handoff_commit(void);
 void cpu_handoff_release(void);
+void cpu_handoff_restored(void);
+void cpu_handoff_thaw(const struct cpumask *frozen);
 bool cpu_handoff_resumed(void);
 unsigned long cpu_handoff_image_header(void);
 void cpu_handoff_image_header_read(unsigned long word);
@@ -104,12 +107,14 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason);
 bool cpu_handoff_will_park(enum cpu_handoff_reason reason);
 void cpu_handoff_returned(void);
 int cpu_handoff_park_cpu(unsigned int cpu);
-int cpu_handoff_wake_cpu(unsigned int cpu);
+int cpu_handoff_wake_cpu(unsigned int cpu, bool locked);
 #else
 static inline const struct cpu_handoff_backend *cpu_handoff_chosen(void) { return NULL; }
 static inline int cpu_handoff_hold(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
 static inline int cpu_handoff_commit(void) { return 0; }
 static inline void cpu_handoff_release(void) { }
+static inline void cpu_handoff_restored(void) { }
+static inline void cpu_handoff_thaw(const struct cpumask *frozen) { }
 static inline bool cpu_handoff_resumed(void) { return false; }
 static inline unsigned long cpu_handoff_image_header(void) { return 0; }
 static inline void cpu_handoff_image_header_read(unsigned long word) { }
