@@ -26,8 +26,9 @@
  *            CPU hotplug, no stop_machine(): the cost does not grow with
  *            the square of the CPU count.
  *   commit   the point of no return, right before the jump: held CPUs
- *            prepare themselves (leave VMX/SVM), then the backend parks
- *            them and every offline CPU that has ever run this kernel.
+ *            answer, then prepare themselves (leave VMX/SVM, which
+ *            cannot be undone), then the backend parks them and every
+ *            offline CPU that has ever run this kernel.
  *   release  the handoff failed before the commit: held CPUs return.
  *
  * In the kernel that takes over, CPUs it believes offline were parked by a
@@ -68,6 +69,7 @@ enum hold_phase {
 	HOLD_IDLE,
 	HOLD_WAIT,
 	HOLD_COMMIT,
+	HOLD_PREPARE,
 	HOLD_PARK,
 	HOLD_RELEASE,
 };
@@ -97,6 +99,7 @@ static int hold_phase = HOLD_IDLE;
 /* The backend this handoff parks with: NULL halts held CPUs, as before. */
 static const struct cpu_handoff_backend *hold_backend;
 static atomic_t held_cpus;
+static atomic_t acked_cpus;
 static atomic_t ready_cpus;
 static struct cpumask held_mask;
 static struct cpumask saved_allowed;
@@ -417,7 +420,18 @@ static void hold_this_cpu(void *unused)
 	while ((phase = smp_load_acquire(&hold_phase)) == HOLD_WAIT)
 		cpu_relax();
 
+	/*
+	 * Answer the commit before preparing: leaving VMX/SVM cannot be undone,
+	 * so no CPU does it until every held CPU has shown it is still here.
+	 */
 	if (phase == HOLD_COMMIT) {
+		atomic_inc(&acked_cpus);
+		/* Pairs with the controlling CPU's release of HOLD_PREPARE. */
+		while ((phase = smp_load_acquire(&hold_phase)) == HOLD_COMMIT)
+			cpu_relax();
+	}
+
+	if (phase == HOLD_PREPARE) {
 		const struct cpu_handoff_backend *b = READ_ONCE(hold_backend);
 
 		if (b->prepare_cpu)
@@ -428,7 +442,7 @@ static void hold_this_cpu(void *unused)
 		 * Parked from here, or released; acquire pairs with the
 		 * controlling CPU's release of HOLD_PARK or HOLD_RELEASE.
 		 */
-		while ((phase = smp_load_acquire(&hold_phase)) == HOLD_COMMIT)
+		while ((phase = smp_load_acquire(&hold_phase)) == HOLD_PREPARE)
 			cpu_relax();
 		if (phase == HOLD_PARK) {
 			if (b->park_self)
@@ -529,6 +543,7 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	hold_start_ns = local_clock();
 	hold_reason = reason;
 	atomic_set(&held_cpus, 0);
+	atomic_set(&acked_cpus, 0);
 	atomic_set(&ready_cpus, 0);
 	WRITE_ONCE(hold_phase, HOLD_WAIT);
 
@@ -641,9 +656,22 @@ int cpu_handoff_commit(void)
 	want = cpumask_weight(&held_mask);
 	/* Held CPUs read the phase with smp_load_acquire(). */
 	smp_store_release(&hold_phase, HOLD_COMMIT);
+	if (!wait_for_count(&acked_cpus, want, true)) {
+		pr_err("%s: only %d of %u held CPUs answered the commit; not parking\n",
+		       reason_names[hold_reason], atomic_read(&acked_cpus), want);
+		return -EBUSY;
+	}
+	/*
+	 * Every held CPU has just answered with interrupts off, so a CPU that
+	 * is not ready within the timeout is one that stalled in firmware or
+	 * in its own prepare.  Those that did prepare have left VMX/SVM for
+	 * good (KVM's kvm_rebooting stays set): say so if the handoff fails.
+	 */
+	smp_store_release(&hold_phase, HOLD_PREPARE);
 	if (!wait_for_count(&ready_cpus, want, true)) {
-		pr_err("%s: only %d of %u held CPUs got ready to park; not parking\n",
-		       reason_names[hold_reason], atomic_read(&ready_cpus), want);
+		pr_crit("%s: only %d of %u held CPUs got ready to park; not parking, and virtualization stays off on those %d until reboot\n",
+			reason_names[hold_reason], atomic_read(&ready_cpus), want,
+			atomic_read(&ready_cpus));
 		return -EBUSY;
 	}
 
@@ -879,7 +907,7 @@ void cpu_handoff_image_header_read(unsigned long word)
  */
 void cpu_handoff_restored(void)
 {
-	restored = backend != NULL;
+	restored = !!backend;
 }
 
 /**
