@@ -19,10 +19,11 @@ OUT=${OUT:-$BUILD/bench}
 rm -rf "$OUT"
 mkdir -p "$OUT"
 BENCH=${BENCH:-restore kexec}
+KERNELS=${KERNELS:-base patched trampoline}
 specs=()
 for b in $BENCH; do
 	for n in $CPU_LIST; do
-		for k in base patched trampoline; do
+		for k in $KERNELS; do
 			# "trampoline" is the patched kernel told to use it
 			a=""
 			[ $k = trampoline ] && a=":append=cpu_handoff=trampoline"
