@@ -308,6 +308,9 @@ BAD="$BAD|suspicious RCU usage|sleeping function called from invalid context"
 BAD="$BAD|self-detected stall|detected stalls? on CPU|rcu: INFO: |INFO: task .* blocked"
 BAD="$BAD|Unbalanced cpu hotplug|stuck in mwait_play_dead|scheduling while atomic"
 BAD="$BAD|DEBUG_LOCKS_WARN_ON|list_add corruption|list_del corruption|ODEBUG: "
+# A CPU the handoff could not park or take back, and a thaw that could not
+# bring one back: each leaves a CPU where it should not be.
+BAD="$BAD|cpu_handoff: .*, [1-9][0-9]* failed|re-parking CPU [0-9]+ failed|Error taking CPU[0-9]+ up"
 
 probe_accel() {
 	local cache=${accel_cache:-$out/.accel} log
