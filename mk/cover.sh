@@ -38,7 +38,8 @@ blurb() {
 	   and INIT are blocked, until the incoming kernel's ordinary
 	   INIT-SIPI-SIPI.  The restore kernel holds its other online CPUs with
 	   one IPI each and sends INIT at the point of no return; the resumed
-	   kernel re-parks what it inherited before user space runs, booting
+	   kernel re-parks what it inherited at the start of the thaw, before
+	   the frozen CPUs come back and long before user space runs, booting
 	   each CPU once and cancelling the bringup as nosmt does for siblings
 	   (cpu_boot_and_park()), so none is ever activated.  kexec sends INIT
 	   to stopped and offline CPUs.  Never used for reboot or power off.
@@ -112,7 +113,8 @@ blurb() {
 
 	 - SMI-rendezvous BIOSes: INIT parking lasts from the point of no return
 	   to the incoming kernel's bringup (milliseconds for kexec; a resumed
-	   kernel re-parks inherited CPUs within a second).  Is that short enough
+	   kernel re-parks inherited CPUs right after its syscore resume, in
+	   tens of milliseconds per CPU under QEMU/TCG).  Is that short enough
 	   everywhere, or should auto prefer the trampoline on all client
 	   machines and not only on the DMI list (one entry, bz#217995)?
 	 - Power in wait-for-SIPI: a kernel without the series (6.12) leaves
