@@ -6,8 +6,10 @@
 #
 # SET=core (make check, make test) runs every mechanism, client and
 # kernel pairing once, with short chains; SET=full (make check-full)
-# adds the 8- and 16-vCPU scenarios, long chains and the parameter
-# variants that exercise the same code paths again.
+# adds the 8- and 16-vCPU scenarios, long chains, the parameter
+# variants that exercise the same code paths again, and the scenarios
+# that can only be TODO here: 6.12's own known failures, and NMIs into
+# CPUs in wait-for-SIPI, which this QEMU delivers against the SDM.
 . "$(dirname "$0")/lib.sh"
 
 T=$REPO/tools/testing/selftests/cpu-handoff
@@ -122,7 +124,7 @@ set -- \
 	"kexec:kernels=patched:$c:cycles=2:offline=2:name=kexec-patched-after-offlining-by-hand" \
 	"kexec:kernels=patched:$c:cycles=2:smttoggle=1:name=kexec-patched-after-smt-toggle" \
 	"kexec:kernels=patched:$c:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~init,~2~never~booted~left~alone:name=kexec-patched-from-maxcpus-2" \
-	"kexec:kernels=patched:$c:cycles=3:once=reboot=s2:expect0=2:online=1:want=parked~2~CPUs~with~init:name=kexec-patched-from-cpu2-bsp-never-parked" \
+	"kexec:kernels=patched:$c:cycles=2:once=reboot=s2:expect0=2:online=1:want=parked~2~CPUs~with~init:name=kexec-patched-from-cpu2-bsp-never-parked" \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-tools-l-patched" \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools-s:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-tools-s-patched" \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-tools-l-trampoline" \
@@ -185,7 +187,7 @@ set -- \
 	"hibernate:k=patched:$c:append=cpu_handoff=:cycles=1:want=handoffs~park~CPUs~with~init~(auto):name=hibernate-cpu_handoff-empty" \
 	"hibernate:k=patched:$c:append=cpu_handoff=init,cpu_handoff_noinit:cycles=1:want=cpu_handoff=init~cannot~be~used~here:name=hibernate-cpu_handoff-init-where-unusable" \
 	"hibernate:k=debug:$c:cycles=2:name=debug-hibernate-init" \
-	"hibernate:k=debug:$c:$t:cycles=2:want=parked~3~CPUs~with~trampoline:name=debug-hibernate-trampoline" \
+	"hibernate:k=debug:$c:$t:cycles=1:want=parked~3~CPUs~with~trampoline:name=debug-hibernate-trampoline" \
 	"cross:image=base:restore=debug:$c:cycles=1:name=debug-cross-6.12-by-debug" \
 	"cross:image=debug:restore=base:$c:cycles=1:name=debug-cross-debug-by-6.12" \
 	"restore-fail:image=debug:restore=debug:$c:name=debug-restore-fail" \
@@ -204,7 +206,11 @@ full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	hibernate-cpu_handoff-too-long hibernate-cpu_handoff-uppercase
 	kexec-trampoline-after-offlining-by-hand kexec-trampoline-after-smt-toggle
 	kexec-trampoline-from-maxcpus-2 nmi-trampoline-restored-by-6.12
-	nmi-kexec-6.12-to-trampoline debug-kexec-to-6.12-and-back "
+	nmi-kexec-6.12-to-trampoline debug-kexec-to-6.12-and-back
+	hibernate-6.12-nosmt cross-6.12-by-6.12 restore-fail-6.12
+	hibernate-6.12-after-offlining-by-hand nmi-patched-restored-by-6.12
+	nmi-6.12-restored-by-patched nmi-kexec-6.12-to-patched
+	nmi-kexec-patched-to-6.12 nmi-6.12-restored-by-trampoline "
 if [ "$SET" = core ]; then
 	specs=()
 	for s in "$@"; do

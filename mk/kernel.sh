@@ -24,7 +24,8 @@ esac
 out=$BUILD/out/$variant
 [ -f "$src/Makefile" ] || die "$src is not assembled; run 'make tree'"
 mkdir -p "$out"
-jobs=${JOBS:-$(nproc)}
+# One job more than CPUs keeps both busy while one waits on the disk.
+jobs=${JOBS:-$(($(nproc) + 1))}
 kmake() { make -s -C "$src" O="$out" ARCH=x86_64 "$@"; }
 
 stamp=$out/.fragments
