@@ -310,7 +310,8 @@ BAD="$BAD|Unbalanced cpu hotplug|stuck in mwait_play_dead|scheduling while atomi
 BAD="$BAD|DEBUG_LOCKS_WARN_ON|list_add corruption|list_del corruption|ODEBUG: "
 # A CPU the handoff could not park or take back, and a thaw that could not
 # bring one back: each leaves a CPU where it should not be.
-BAD="$BAD|cpu_handoff: .*, [1-9][0-9]* failed|re-parking CPU [0-9]+ failed|Error taking CPU[0-9]+ up"
+BAD="$BAD|cpu_handoff: .*, [1-9][0-9]* failed|re-parking CPU [0-9]+ failed"
+BAD="$BAD|Error taking CPU[0-9]+ up"
 
 probe_accel() {
 	local cache=${accel_cache:-$out/.accel} log
