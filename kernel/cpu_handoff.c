@@ -788,7 +788,6 @@ static bool restored;
 /**
  * cpu_handoff_wake_cpu() - take one inherited CPU back and re-park it
  * @cpu: an inherited CPU, offline in this kernel's view
- * @locked: the caller holds cpu_maps_update_begin() (the thaw)
  *
  * Bringing the CPU up sends INIT-SIPI-SIPI, which resets it wherever the
  * previous kernel left it; cpu_boot_and_park() then sends it back into
@@ -797,15 +796,15 @@ static bool restored;
  * nosmt sibling or CPU offlined by hand.  A separate, traceable function
  * so that ftrace can follow every re-park.
  *
- * Context: process context, CPU hotplug enabled.
+ * Context: cpu_handoff_thaw(), with the CPU maps lock held.
  * Return: 0, or the error from cpu_boot_and_park().
  */
-noinline int cpu_handoff_wake_cpu(unsigned int cpu, bool locked)
+noinline int cpu_handoff_wake_cpu(unsigned int cpu)
 {
-	return locked ? cpu_boot_and_park_locked(cpu) : cpu_boot_and_park(cpu);
+	return cpu_boot_and_park(cpu);
 }
 
-static void repark_inherited(bool locked)
+static void repark_inherited(void)
 {
 	unsigned int cpu, done = 0, failed = 0;
 	u64 t0 = ktime_get_ns();
@@ -821,7 +820,7 @@ static void repark_inherited(bool locked)
 	for_each_cpu(cpu, &inherited_mask) {
 		if (get_state(cpu) != CPU_HANDOFF_INHERITED)
 			continue;
-		ret = cpu_handoff_wake_cpu(cpu, locked);
+		ret = cpu_handoff_wake_cpu(cpu);
 		set_state(cpu, CPU_HANDOFF_NONE);
 		if (ret) {
 			pr_err("re-parking CPU %u failed: %d\n", cpu, ret);
@@ -861,7 +860,7 @@ static void inherit_offline_cpus(const struct cpumask *frozen)
 	for_each_present_cpu(cpu) {
 		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
 			continue;
-		if (frozen && cpumask_test_cpu(cpu, frozen))
+		if (cpumask_test_cpu(cpu, frozen))
 			continue;
 		set_state(cpu, CPU_HANDOFF_INHERITED);
 		cpumask_set_cpu(cpu, &inherited_mask);
@@ -933,50 +932,23 @@ void cpu_handoff_thaw(const struct cpumask *frozen)
 	restored = false;
 	parked_for_jump = false;
 	inherit_offline_cpus(frozen);
-	repark_inherited(true);
+	repark_inherited();
 }
 
 /**
  * cpu_handoff_resumed() - a hibernation image kernel has been resumed
  *
- * cpu_handoff_thaw() has re-parked what this kernel inherited; if the
- * thaw did not run (no CPU thaw in this configuration), do it here.
+ * cpu_handoff_thaw() has re-parked what this kernel inherited, so the
+ * caller's old sibling dance is not needed.
  *
- * Context: process context in the image kernel after resume, with tasks
- * frozen and CPU hotplug enabled (arch_resume_nosmt()).
+ * Context: process context in the image kernel after resume
+ * (arch_resume_nosmt()).
  * Return: true if handoff parking is on, so the caller skips its old
  * sibling dance; false if it is off.
  */
 bool cpu_handoff_resumed(void)
 {
-	if (!backend)
-		return false;
-	if (restored) {
-		restored = false;
-		inherit_offline_cpus(NULL);
-		repark_inherited(false);
-	}
-	return true;
-}
-
-/**
- * cpu_handoff_returned() - back from a kexec jump, CPUs thawed
- *
- * The CPUs cpu_handoff_park_stopped() parked for the jump have been
- * re-parked by cpu_handoff_thaw(), or the frozen ones brought back by
- * the thaw; if the thaw did not run, re-park the others here, before
- * user space is thawed.  Does nothing if the jump did not park CPUs.
- *
- * Context: process context, tasks frozen, after
- * suspend_enable_secondary_cpus().
- */
-void cpu_handoff_returned(void)
-{
-	if (!backend || !parked_for_jump)
-		return;
-	parked_for_jump = false;
-	inherit_offline_cpus(NULL);
-	repark_inherited(false);
+	return backend;
 }
 
 /* ------------------------------------------------------------------ */

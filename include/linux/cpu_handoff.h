@@ -105,9 +105,8 @@ unsigned long cpu_handoff_image_header(void);
 void cpu_handoff_image_header_read(unsigned long word);
 int cpu_handoff_park_stopped(enum cpu_handoff_reason reason);
 bool cpu_handoff_will_park(enum cpu_handoff_reason reason);
-void cpu_handoff_returned(void);
 int cpu_handoff_park_cpu(unsigned int cpu);
-int cpu_handoff_wake_cpu(unsigned int cpu, bool locked);
+int cpu_handoff_wake_cpu(unsigned int cpu);
 #else
 static inline const struct cpu_handoff_backend *cpu_handoff_chosen(void) { return NULL; }
 static inline int cpu_handoff_hold(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
@@ -120,7 +119,6 @@ static inline unsigned long cpu_handoff_image_header(void) { return 0; }
 static inline void cpu_handoff_image_header_read(unsigned long word) { }
 static inline int cpu_handoff_park_stopped(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
 static inline bool cpu_handoff_will_park(enum cpu_handoff_reason reason) { return false; }
-static inline void cpu_handoff_returned(void) { }
 #endif
 
 #endif /* _LINUX_CPU_HANDOFF_H */
