@@ -916,14 +916,14 @@ void cpu_handoff_restored(void)
  * After a hibernation restore (cpu_handoff_restored()) or a kexec jump
  * that parked CPUs, wake each inherited CPU and park it again in this
  * kernel's own play_dead(), before any other CPU comes back: this is the
- * earliest point where a CPU can be brought up (interrupts on, hotplug
- * enabled), it keeps the time the CPUs spend in wait-for-SIPI with CR4.MCE
+ * earliest point where a CPU can be brought up (interrupts on, process
+ * context), it keeps the time the CPUs spend in wait-for-SIPI with CR4.MCE
  * clear short, and with only this CPU online the stop_machine() that
  * takes each down again involves two CPUs, not all of them.  A nosmt
  * sibling never becomes schedulable for it (see cpu_handoff_wake_cpu()).
  *
  * Context: process context in thaw_secondary_cpus(), with
- * cpu_maps_update_begin() held, CPU hotplug enabled and tasks frozen.
+ * cpu_maps_update_begin() held and tasks frozen.
  */
 void cpu_handoff_thaw(const struct cpumask *frozen)
 {
