@@ -150,7 +150,10 @@ for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
 	log=$L/build-$i.log
 	t0=$(date +%s)
 	# The config at this prefix first: configured() reads it.
-	kmake olddefconfig >"$log" 2>&1 || true
+	if ! kmake olddefconfig >"$log" 2>&1; then
+		fail "olddefconfig after patch $i/$n: see $log"
+		continue
+	fi
 	if [ "$mode" = full ]; then
 		what=bzImage
 		targets=bzImage
@@ -164,7 +167,7 @@ for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
 		[ -n "$targets" ] || targets=prepare
 	fi
 	# shellcheck disable=SC2086
-	if kmake olddefconfig >>"$log" 2>&1 && kmake -j"$jobs" $targets >>"$log" 2>&1; then
+	if kmake -j"$jobs" $targets >>"$log" 2>&1; then
 		pass "$what build after patch $i/$n ($(git -C "$tree" log -1 --format=%s "$c" | cut -c1-60)), $(($(date +%s) - t0)) s"
 	else
 		fail "build after patch $i/$n: see $log"
