@@ -23,6 +23,11 @@
 #   --keep-disks           keep the swap and data disk images
 #   --list                 print the scenario syntax and exit
 #
+# Environment: QEMU (the emulator binary), QEMU_CPU (the -cpu model,
+# default max,vendor=GenuineIntel; for example
+# max,vendor=GenuineIntel,monitor=off makes offline CPUs sleep in HLT,
+# not in TCG's MWAIT, which is a pause).
+#
 # SCENARIO is KIND[:key=value]...; see --list.
 set -u
 
@@ -148,6 +153,7 @@ while [ $# -gt 0 ]; do
 done
 
 QEMU=${QEMU:-qemu-system-x86_64}
+QEMU_CPU=${QEMU_CPU:-max,vendor=GenuineIntel}
 command -v "$QEMU" >/dev/null ||
 	{ echo "run.sh: $QEMU not found (Debian: apt-get install qemu-system-x86)" >&2; exit 2; }
 command -v qemu-img >/dev/null ||
@@ -195,7 +201,7 @@ qemu_start() {
 	# (a signal other than our SIGTERM) is told apart from the guest's.
 	# shellcheck disable=SC2086
 	( ( "$QEMU" -nodefaults -no-user-config -display none \
-		$ACCEL_ARGS -cpu max,vendor=GenuineIntel \
+		$ACCEL_ARGS -cpu "$QEMU_CPU" \
 		-smp "$cpus",sockets=1,cores="$cores",threads="$threads" -m "$mem" \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
 		-drive file="$swap",if=virtio,format=raw,cache=unsafe \
