@@ -352,6 +352,9 @@ const struct cpu_handoff_backend *cpu_handoff_chosen(void)
 	return backend;
 }
 
+/* What cpu_handoff_will_park() chose, for CPUs that are being stopped. */
+static const struct cpu_handoff_backend *stop_backend;
+
 /**
  * cpu_handoff_will_park() - will a backend park the CPUs of this handoff?
  * @reason: the handoff
@@ -361,7 +364,28 @@ const struct cpu_handoff_backend *cpu_handoff_chosen(void)
  */
 bool cpu_handoff_will_park(enum cpu_handoff_reason reason)
 {
-	return cpu_handoff_backend_for(reason);
+	const struct cpu_handoff_backend *b = cpu_handoff_backend_for(reason);
+
+	WRITE_ONCE(stop_backend, b);
+	return b;
+}
+
+/**
+ * cpu_handoff_stop_backend() - the method CPUs being stopped park with
+ *
+ * What the controlling CPU's last cpu_handoff_will_park() chose, before
+ * it stopped the others.  A CPU being stopped for kexec asks this rather
+ * than cpu_handoff_backend_for(): with SME it has written back and
+ * invalidated its caches (stop_this_cpu()) and must change as little
+ * memory as it can from then on, and the backends' refuse() checks read
+ * and checksum tens of KiB.
+ *
+ * Context: any; it only reads a pointer.
+ * Return: the backend, or NULL for the old behaviour.
+ */
+const struct cpu_handoff_backend *cpu_handoff_stop_backend(void)
+{
+	return READ_ONCE(stop_backend);
 }
 
 /**
@@ -669,9 +693,10 @@ int cpu_handoff_commit(void)
 	 */
 	smp_store_release(&hold_phase, HOLD_PREPARE);
 	if (!wait_for_count(&ready_cpus, want, true)) {
+		int ready = atomic_read(&ready_cpus);
+
 		pr_crit("%s: only %d of %u held CPUs got ready to park; not parking, and virtualization stays off on those %d until reboot\n",
-			reason_names[hold_reason], atomic_read(&ready_cpus), want,
-			atomic_read(&ready_cpus));
+			reason_names[hold_reason], ready, want, ready);
 		return -EBUSY;
 	}
 

@@ -10,6 +10,7 @@
 # variants that exercise the same code paths again, and the scenarios
 # that can only be TODO here: 6.12's own known failures, and NMIs into
 # CPUs in wait-for-SIPI, which this QEMU delivers against the SDM.
+# ONLY="NAME ..." runs just the scenarios with those names.
 . "$(dirname "$0")/lib.sh"
 
 T=$REPO/tools/testing/selftests/cpu-handoff
@@ -105,10 +106,10 @@ rel=want=TRAMPOLINE~released=3~release_fallbacks=0
 if [ "$SET" = full ]; then long=20 mid=10 cross=3; else long=3 mid=3 cross=2; fi
 set -- \
 	"boot:k=patched:$c:name=boot-patched-nosmt" \
-	"kselftest:k=patched:$c:name=kselftest-patched" \
-	"kselftest:k=patched:$c:append=cpu_handoff=off:name=kselftest-patched-cpu_handoff-off" \
-	"kselftest:k=patched:$c:append=cpu_handoff=bogus:want=unknown~cpu_handoff=bogus;~accepted^~auto,~off,~init,~trampoline;~using~auto:name=kselftest-patched-cpu_handoff-bad-value" \
-	"hibernate:k=patched:$c:cycles=2:name=hibernate-patched-nosmt" \
+	"kselftest:k=patched:$c:append=cpu_handoff_test.method=init:name=kselftest-patched" \
+	"kselftest:k=patched:$c:append=cpu_handoff=off,cpu_handoff_test.method=off:name=kselftest-patched-cpu_handoff-off" \
+	"kselftest:k=patched:$c:append=cpu_handoff=bogus,cpu_handoff_test.method=init:want=unknown~cpu_handoff=bogus;~accepted^~auto,~off,~init,~trampoline;~using~auto:name=kselftest-patched-cpu_handoff-bad-value" \
+	"hibernate:k=patched:$c:cycles=2:where=1:name=hibernate-patched-nosmt" \
 	"hibernate:k=patched:cpus=16:cycles=2:name=hibernate-patched-nosmt-16cpus" \
 	"hibernate:k=base:$c:cycles=2:name=hibernate-6.12-nosmt" \
 	"cross:image=base:restore=base:$c:cycles=1:name=cross-6.12-by-6.12" \
@@ -127,16 +128,16 @@ set -- \
 	"kexec:kernels=patched:$c:cycles=2:once=reboot=s2:expect0=2:online=1:want=parked~2~CPUs~with~init:name=kexec-patched-from-cpu2-bsp-never-parked" \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-tools-l-patched" \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools-s:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-tools-s-patched" \
-	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-tools-l-trampoline" \
+	"kexec:kernels=patched:$c:cycles=3:client=kexec-tools:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:want2=trampoline~area~[mem~0x00e00000-0x00e1ffff]~reserved,~as~the~previous~kernel~left~it:name=kexec-tools-l-trampoline" \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools-s:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-tools-s-trampoline" \
 	"nmi:image=patched:restore=base:$c:cycles=1:$(nmi_expect base restore):name=nmi-patched-restored-by-6.12" \
 	"nmi:image=base:restore=patched:$c:cycles=1:$(nmi_expect patched restore):name=nmi-6.12-restored-by-patched" \
 	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-6.12-to-patched" \
 	"nmi-kexec:kernels=patched,base:$c:cycles=1:$(nmi_expect patched kexec):name=nmi-kexec-patched-to-6.12" \
-	"kselftest:k=patched:$c:$t:name=kselftest-trampoline" \
-	"kselftest:k=patched:$c:smbios=Dell~Inc./OptiPlex~7050:want=park~CPUs~with~trampoline~(auto;~init~avoided^~Dell~OptiPlex~7050:name=kselftest-auto-on-smi-quirk-bios" \
+	"kselftest:k=patched:$c:$t,cpu_handoff_test.method=trampoline:name=kselftest-trampoline" \
+	"kselftest:k=patched:$c:append=cpu_handoff_test.method=trampoline:smbios=Dell~Inc./OptiPlex~7050:want=park~CPUs~with~trampoline~(auto;~init~avoided^~Dell~OptiPlex~7050:name=kselftest-auto-on-smi-quirk-bios" \
 	"kaslr-abi:k=patched:$c:$t:name=trampoline-abi-independent-of-kaslr" \
-	"hibernate:k=patched:$c:$t:cycles=2:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-nosmt" \
+	"hibernate:k=patched:$c:$t:cycles=2:where=1:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-nosmt" \
 	"hibernate:k=patched:cpus=16:$t:cycles=2:name=hibernate-trampoline-nosmt-16cpus" \
 	"cross:image=base:restore=base:$c:$t:cycles=1:name=cross-6.12-by-6.12-trampoline-arg" \
 	"cross:image=base:restore=patched:$c:$t:cycles=1:name=cross-6.12-by-trampoline" \
@@ -157,8 +158,8 @@ set -- \
 	"nmi-kexec:kernels=base,patched:$c:$t:cycles=1:$(nmi_expect_tramp base kexec):name=nmi-kexec-6.12-to-trampoline" \
 	"nmi-kexec:kernels=patched,base:$c:$t:cycles=1:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-to-6.12" \
 	"nmi-kexec:kernels=patched:$c:$t:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-chain" \
-	"kselftest:k=patched:$c:$r:name=kselftest-release-word" \
-	"hibernate:k=patched:$c:$r:cycles=2:$rel:name=hibernate-release-word-nosmt" \
+	"kselftest:k=patched:$c:$r,cpu_handoff_test.method=trampoline:name=kselftest-release-word" \
+	"hibernate:k=patched:$c:$r:cycles=2:where=1:$rel:name=hibernate-release-word-nosmt" \
 	"cross:image=base:restore=patched:$c:$r:cycles=1:name=cross-6.12-by-release-word" \
 	"cross:image=patched:restore=base:$c:$r:cycles=1:name=cross-release-word-by-6.12" \
 	"cross:image=patched:restore=patched:$c:$r:cycles=1:$rel:name=cross-release-word-by-release-word" \
@@ -174,7 +175,7 @@ set -- \
 	"hibernate:k=patched:$c:smt=on:append=maxcpus=2:online=2:cycles=1:want=2~never~booted~left~alone:name=hibernate-patched-maxcpus-2" \
 	"hibernate:k=patched:$c:append=nr_cpus=2:online=1:cycles=1:name=hibernate-patched-nr_cpus-2" \
 	"kexec:kernels=patched:$c:cycles=2:smt=on:once=nr_cpus=2:expect0=2:name=kexec-patched-from-nr_cpus-2" \
-	"hibernate:k=patched:$c:offline=2:online=1:cycles=2:name=hibernate-patched-after-offlining-by-hand" \
+	"hibernate:k=patched:$c:offline=2:online=1:cycles=2:where=1:name=hibernate-patched-after-offlining-by-hand" \
 	"hibernate:k=base:$c:offline=2:online=1:cycles=1:expect=xfail:why=6.12~brings~a~core~offlined~by~hand~back~online~when~it~resumes~with~nosmt:name=hibernate-6.12-after-offlining-by-hand" \
 	"hibernate:k=patched:$c:smttoggle=1:cycles=2:name=hibernate-patched-after-smt-toggle" \
 	"hibernate:k=patched:cpus=8:hotplug=1:cycles=3:name=hibernate-patched-hotplug-stress-8cpus" \
@@ -216,6 +217,14 @@ if [ "$SET" = core ]; then
 	for s in "$@"; do
 		case $full_only in *[[:space:]]"${s##*:name=}"[[:space:]]*) continue ;; esac
 		specs+=("$s")
+	done
+	set -- "${specs[@]}"
+fi
+# ONLY="NAME ...": just these scenarios (for a quick look while working).
+if [ -n "${ONLY:-}" ]; then
+	specs=()
+	for s in "$@"; do
+		case " $ONLY " in *" ${s##*:name=} "*) specs+=("$s") ;; esac
 	done
 	set -- "${specs[@]}"
 fi

@@ -14,11 +14,30 @@ awk -v cells="$d/cells" '
 			f[a[1]] = a[2]; w[a[1]] = a[3]; p[a[1]] = a[4]
 		}
 	}
+	# CR4.MCE (bit 6) in the runner'"'"'s "MON: before mce" register line?
+	function mce_cr4_set(file,   cmd, l, h, d) {
+		cmd = "grep -m1 \"^MON: before mce\" " file
+		l = ""
+		cmd | getline l
+		close(cmd)
+		if (!match(l, /CR4=[0-9a-fA-F]+/)) return 0
+		h = tolower(substr(l, RSTART + 4, RLENGTH - 4))
+		if (length(h) < 2) return 0
+		d = index("0123456789abcdef", substr(h, length(h) - 1, 1)) - 1
+		return int(d / 4) % 2
+	}
 	function flush(   c, r, c0) {
 		if (name == "") return
 		c0 = name; sub(/-r[0-9]+$/, "", c0)
 		shape = "survived"
-		if (!ok) {
+		# A CPU parked with INIT that was not in wait-for-SIPI when the
+		# machine check came (QEMU/TCG does not act on INIT sent to a
+		# vCPU halted in HLT: it still had CR4.MCE set) shows nothing
+		# about INIT parking, whatever happened next.
+		if (f[c0] == "mce" && p[c0] ~ /INIT/ && lg != "" && mce_cr4_set(lg)) {
+			shape = "not in wait-for-SIPI when injected (TCG: INIT in HLT not acted on)"
+			ok = 0
+		} else if (!ok) {
 			# A run that died before anything was injected says nothing
 			# about the park: an early boot failure of the incoming kernel
 			# under host load, or no machine check sent.

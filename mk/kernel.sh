@@ -7,14 +7,17 @@
 #            config.debug (lockdep, PREEMPT, DEBUG_ATOMIC_SLEEP,
 #            DEBUG_OBJECTS, PROVE_RCU, DEBUG_LIST)
 # Config: x86_64 tinyconfig + tools/testing/selftests/cpu-handoff/config
-# (+ config.test, the test-only options).  The config is regenerated only
-# when a fragment changes, so rebuilds stay incremental.
+# (+ config.test, the test-only options, + config.checks: kernel IBT, FRED
+# and noinstr validation, for what no emulator here runs).  The config is
+# regenerated only when a fragment changes, so rebuilds stay incremental.
+# An objtool warning fails the build: with IBT, objtool checks the whole
+# vmlinux.o at every link (ENDBR on indirect-branch targets, noinstr).
 set -e
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: kernel.sh patched|base|debug}
 T=$REPO/tools/testing/selftests/cpu-handoff
-frags="$T/config $T/config.test"
+frags="$T/config $T/config.test $T/config.checks"
 case $variant in
 patched) src=$BUILD/linux ;;
 base) src=$BUILD/linux-base ;;
@@ -55,5 +58,15 @@ if [ ! -f "$out/.config" ] || ! cat $frags | cmp -s - "$stamp"; then
 	cat $frags >"$stamp"
 fi
 echo "  KERNEL  $variant (make -j$jobs)" >&2
-kmake -j"$jobs" bzImage
+log=$out/build.log
+rc=0
+kmake -j"$jobs" bzImage 2>"$log" || rc=$?
+cat "$log" >&2
+[ $rc = 0 ] || die "$variant kernel build failed (stderr in $log)"
+if grep -q 'objtool' "$log"; then
+	grep 'objtool' "$log" | head -n 10 >&2
+	# Relink next time, so the warnings are seen again.
+	rm -f "$out/vmlinux.o" "$out/vmlinux"
+	die "$variant: objtool warnings (in $log); they are errors here"
+fi
 echo "  IMAGE   $out/arch/x86/boot/bzImage" >&2

@@ -212,6 +212,33 @@ else
 	fail "sparse/W=1 build failed: see $log"
 fi
 
+# 4b. What no emulator here runs, checked on the patched kernel's build:
+# it is built with kernel IBT, FRED and noinstr validation
+# (config.checks), and mk/kernel.sh fails on any objtool warning.
+k=$BUILD/out/patched
+miss=""
+for o in CONFIG_X86_KERNEL_IBT CONFIG_X86_FRED CONFIG_NOINSTR_VALIDATION; do
+	grep -qx "$o=y" "$k/.config" || miss="$miss $o"
+done
+if [ -n "$miss" ]; then
+	fail "build checks: the patched kernel is built without$miss"
+elif [ ! -f "$k/vmlinux" ] || [ ! -f "$k/build.log" ]; then
+	fail "build checks: no vmlinux or build.log in $k (make kernel)"
+elif grep -q objtool "$k/build.log"; then
+	fail "build checks: objtool warnings in $k/build.log"
+	grep objtool "$k/build.log" | sed 's/^/#   /' | head -5
+else
+	# The way into the park loop turns CET off with a raw CR4 write: it
+	# must carry no ENDBR, so that no indirect branch can land on it.
+	first=$(objdump -d --no-show-raw-insn --disassemble=cpu_handoff_enter_trampoline \
+		"$k/vmlinux" | awk '/^ *[0-9a-f]+:/ { print $2; exit }')
+	case $first in
+	cli) pass "build checks: IBT, FRED, noinstr validation, no objtool warnings; cpu_handoff_enter_trampoline has no ENDBR" ;;
+	"") fail "build checks: cpu_handoff_enter_trampoline not found in $k/vmlinux" ;;
+	*) fail "build checks: cpu_handoff_enter_trampoline starts with '$first', not cli (an ENDBR makes it an indirect-branch target)" ;;
+	esac
+fi
+
 # 5. kernel-doc.
 log=$L/kernel-doc.log
 docs=""

@@ -105,6 +105,7 @@ unsigned long cpu_handoff_image_header(void);
 void cpu_handoff_image_header_read(unsigned long word);
 int cpu_handoff_park_stopped(enum cpu_handoff_reason reason);
 bool cpu_handoff_will_park(enum cpu_handoff_reason reason);
+const struct cpu_handoff_backend *cpu_handoff_stop_backend(void);
 int cpu_handoff_park_cpu(unsigned int cpu);
 int cpu_handoff_wake_cpu(unsigned int cpu);
 #else

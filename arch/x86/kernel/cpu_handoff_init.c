@@ -46,6 +46,7 @@
 #include <asm/reboot.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/uv/uv.h>
 
 static bool noinit __ro_after_init;
 
@@ -75,8 +76,12 @@ static const char *init_unusable(void)
 		return "SEV-ES/SNP guest: INIT-SIPI-SIPI cannot restart its vCPUs";
 	if (cpu_feature_enabled(X86_FEATURE_TDX_GUEST))
 		return "TDX guest: CPUs are woken through the ACPI mailbox, not INIT";
-	/* SNP AP creation, the ACPI MADT mailbox: not INIT-SIPI-SIPI. */
-	if (apic->wakeup_secondary_cpu || apic->wakeup_secondary_cpu_64)
+	/*
+	 * SNP AP creation, the ACPI MADT mailbox: not INIT-SIPI-SIPI.  SGI
+	 * UV has its own wakeup too, but it sends INIT and SIPI.
+	 */
+	if ((apic->wakeup_secondary_cpu || apic->wakeup_secondary_cpu_64) &&
+	    !is_uv_system())
 		return "this platform wakes CPUs its own way, not with INIT-SIPI-SIPI";
 	/* In the TXT environment CPUs do not respond to INIT or SIPI. */
 	if (tboot_enabled())

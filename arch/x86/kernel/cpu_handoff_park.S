@@ -10,6 +10,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/page_types.h>
 #include <asm/processor-flags.h>
+#include <asm/unwind_hints.h>
 
 	.text
 	.align PAGE_SIZE
@@ -20,26 +21,54 @@
  * rdi: CR3 of the park loop's page tables, in the trampoline area
  * rsi: the park loop's entry, at its fixed virtual address
  * rdx: the top of this CPU's slot, the park loop's stack
+ * rcx: non-zero to write back and invalidate the caches after the switch
+ *      (SME: the caller's stack and this kernel's memory are not written
+ *      after it; the park loop writes only the area)
  *
  * This page is the only page of the kernel that the park loop's page
  * tables map, and only so that the instruction after the CR3 write can be
  * fetched; the park loop never comes back to it.
+ *
+ * It clears CR4 bits that CR4 pinning protects (CET) with a raw write,
+ * so it must not be a gadget: it is code, not a function, and has no
+ * ENDBR, so under IBT no indirect branch can land on it; the only way in
+ * is trampoline_enter()'s direct call, which never returns.
  */
-SYM_FUNC_START(cpu_handoff_enter_trampoline)
+SYM_CODE_START(cpu_handoff_enter_trampoline)
+	UNWIND_HINT_FUNC
+	ANNOTATE_NOENDBR
 	cli
 	/*
 	 * Global entries off: the CR3 write then flushes them all, including
 	 * this kernel's non-executable fixmap entry for the code page.
 	 * Kernel IBT off: the park loop has no ENDBR, and neither has the
 	 * next kernel's 64-bit entry the release word may jump to.
+	 * FRED off: with CR4.FRED set, events are delivered through
+	 * IA32_FRED_CONFIG to this kernel's entry code, which the handoff
+	 * overwrites, and the park loop's LIDT has no effect.  FRED is bit
+	 * 32, out of reach of a sign-extended 32-bit immediate.
 	 */
 	movq	%cr4, %rax
-	andq	$~(X86_CR4_PGE | X86_CR4_CET), %rax
+	movabsq	$~(X86_CR4_PGE | X86_CR4_CET | X86_CR4_FRED), %r8
+	andq	%r8, %rax
 	movq	%rax, %cr4
 	movq	%rdi, %cr3
+	/*
+	 * PCIDs off, now that CR3's PCID is 0: the release word may lead
+	 * into a next kernel's 64-bit entry that switches between 4- and
+	 * 5-level paging through 32-bit mode, and clearing CR0.PG with
+	 * CR4.PCIDE set faults.
+	 */
+	movq	%cr4, %rax
+	andq	$~X86_CR4_PCIDE, %rax
+	movq	%rax, %cr4
+	testb	%cl, %cl
+	jz	1f
+	wbinvd
+1:
 	ANNOTATE_RETPOLINE_SAFE
 	jmp	*%rsi
-SYM_FUNC_END(cpu_handoff_enter_trampoline)
+SYM_CODE_END(cpu_handoff_enter_trampoline)
 
 /*
  * The park loop, copied to the code page of the area at boot.  Position
@@ -70,6 +99,21 @@ SYM_DATA_START(cpu_handoff_park_code)
 	movl	%eax, %ss
 	movl	%eax, %ds
 	movl	%eax, %es
+	/*
+	 * An IRET to the next instruction: a CPU that came here from an NMI
+	 * handler (the kexec stop's NMI fallback) has NMIs blocked until its
+	 * next IRET, and the release word's NMI could never reach it.
+	 * RFLAGS keeps IF clear.
+	 */
+	movq	%rsp, %rax
+	pushq	$0
+	pushq	%rax
+	pushfq
+	pushq	$CPU_HANDOFF_CS
+	leaq	.Lunblocked(%rip), %rax
+	pushq	%rax
+	iretq
+.Lunblocked:
 	SLOT_BASE(%rbx)
 	movl	$CPU_HANDOFF_SLOT_PARKED, CPU_HANDOFF_SLOT_STATE(%rbx)
 

@@ -19,10 +19,10 @@
  *     release word: it stores a CR3 and a 64-bit entry there and sends an
  *     NMI, and the loop jumps.
  *
- * With this method a CPU that goes offline parks in the trampoline at
- * once (smp_ops.play_dead), so offline CPUs are already safe when a
- * handoff starts; online CPUs enter it at the commit (hibernation) or from
- * the stop IPI (kexec).
+ * With this method an offline CPU waits deep in this kernel's memory
+ * between handoffs (smp_ops.play_dead) and is moved into the trampoline
+ * at a handoff's commit; online CPUs enter it at the commit (hibernation)
+ * or from the stop IPI (kexec).
  *
  * The code page is mapped at CPU_HANDOFF_TRAMPOLINE_VADDR, next to the
  * vsyscall page, read-only and non-executable in the kernel's page tables.
@@ -59,11 +59,13 @@
 #include <asm/e820/api.h>
 #include <asm/early_ioremap.h>
 #include <asm/fixmap.h>
+#include <asm/mwait.h>
 #include <asm/nospec-branch.h>
 #include <asm/realmode.h>
 #include <asm/reboot.h>
 #include <asm/set_memory.h>
 #include <asm/spec-ctrl.h>
+#include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
 #include <asm/vsyscall.h>
@@ -117,9 +119,34 @@ static struct handoff_slot *slot_ptr(unsigned int n)
 	return area_ptr(CPU_HANDOFF_SLOTS_OFF) + n * CPU_HANDOFF_SLOT_SIZE;
 }
 
+/*
+ * The park loop's page tables and data page are built here first, then
+ * copied into the area by update_live(): CPUs a previous kernel parked
+ * may be running the loop on them while this kernel adopts the area.
+ */
+static u64 scratch_pgt[CPU_HANDOFF_PGT_PAGES][PAGE_SIZE / 8] __page_aligned_bss;
+static u64 scratch_data[PAGE_SIZE / 8] __page_aligned_bss;
+
 static u64 *pgt(unsigned int n)
 {
-	return area_ptr(CPU_HANDOFF_PGT_OFF + n * PAGE_SIZE);
+	return scratch_pgt[n];
+}
+
+/*
+ * Copy @words u64s from @src to @dst, which parked CPUs may be using:
+ * only the words that differ, each with one aligned store, so that a CPU
+ * taking an NMI meanwhile sees each page-table entry, IDT gate and
+ * descriptor either as it was or as it will be, never a zeroed page.
+ * The entries they use (the area's mapping, the gates) are the same in
+ * every kernel with this ABI version and are not written at all.
+ */
+static void update_live(u64 *dst, const u64 *src, unsigned int words)
+{
+	unsigned int i;
+
+	for (i = 0; i < words; i++)
+		if (READ_ONCE(dst[i]) != src[i])
+			WRITE_ONCE(dst[i], src[i]);
 }
 
 static u64 pgt_pa(unsigned int n)
@@ -209,8 +236,7 @@ static void build_tables(void)
 
 	BUILD_BUG_ON(CPU_HANDOFF_AREA_VADDR >> 30 == (__START_KERNEL_map >> 30));
 
-	for (n = 0; n < CPU_HANDOFF_PGT_PAGES; n++)
-		memset(pgt(n), 0, PAGE_SIZE);
+	memset(scratch_pgt, 0, sizeof(scratch_pgt));
 
 	pgt(CPU_HANDOFF_PGT_P4D)[(va >> 48) & 511] = pgt_pa(CPU_HANDOFF_PGT_PGD) | table;
 	pgt(CPU_HANDOFF_PGT_PGD)[(va >> 39) & 511] = pgt_pa(CPU_HANDOFF_PGT_PUD) | table;
@@ -239,6 +265,10 @@ static void build_tables(void)
 	pgt(CPU_HANDOFF_PGT_PTE_ENTRY)[(entry >> 12) & 511] =
 		(__pa_symbol(cpu_handoff_enter_trampoline) & PAGE_MASK) | leaf(PAGE_KERNEL_ROX);
 
+	/* Leaves first: an upper entry never points at a table not yet filled. */
+	for (n = CPU_HANDOFF_PGT_PAGES; n-- > 0;)
+		update_live(area_ptr(CPU_HANDOFF_PGT_OFF + n * PAGE_SIZE), pgt(n), PAGE_SIZE / 8);
+
 	n = pgtable_l5_enabled() ? CPU_HANDOFF_PGT_P4D : CPU_HANDOFF_PGT_PGD;
 	park_cr3 = pgt_pa(n) | sme_me_mask;
 }
@@ -252,7 +282,7 @@ static void put_desc_ptr(void *at, u16 limit, u64 base)
 /* Header, GDT (null, 64-bit code) and IDT: NMI to its handler, the rest to the other. */
 static void build_data(void)
 {
-	void *data = area_ptr(CPU_HANDOFF_DATA_OFF);
+	void *data = scratch_data;
 	u64 *gdt = data + CPU_HANDOFF_GDT_OFF, *idt = data + CPU_HANDOFF_IDT_OFF;
 	unsigned long data_va = CPU_HANDOFF_AREA_VADDR + CPU_HANDOFF_DATA_OFF;
 	unsigned int v;
@@ -274,9 +304,11 @@ static void build_data(void)
 		     data_va + CPU_HANDOFF_IDT_OFF);
 	*(u32 *)(data + CPU_HANDOFF_HDR_VERSION) = CPU_HANDOFF_TRAMPOLINE_VERSION;
 	*(u32 *)(data + CPU_HANDOFF_HDR_NR_SLOTS) = CPU_HANDOFF_NR_SLOTS;
+	BUILD_BUG_ON(CPU_HANDOFF_HDR_MAGIC != 0);
+	update_live(area_ptr(CPU_HANDOFF_DATA_OFF) + 8, scratch_data + 1, PAGE_SIZE / 8 - 1);
 	/* The magic last: a half-written header is not valid. */
 	smp_wmb();
-	*(u64 *)(data + CPU_HANDOFF_HDR_MAGIC) = CPU_HANDOFF_TRAMPOLINE_MAGIC;
+	WRITE_ONCE(*(u64 *)area_ptr(CPU_HANDOFF_DATA_OFF), CPU_HANDOFF_TRAMPOLINE_MAGIC);
 }
 
 /*
@@ -319,6 +351,10 @@ static u32 park_loop_crc(void)
 	return crc32_le(crc, area_ptr(CPU_HANDOFF_PGT_OFF), CPU_HANDOFF_PGT_PAGES * PAGE_SIZE);
 }
 
+/* Present CPUs that got no slot in assign_slots(). */
+static unsigned int slotless;
+static char slotless_why[80];
+
 /*
  * Give each CPU a slot: its own from a previous kernel if it has one (it
  * may be parked there now), else a free one that no other CPU's APIC ID
@@ -329,6 +365,15 @@ static void assign_slots(void)
 {
 	DECLARE_BITMAP(used, CPU_HANDOFF_NR_SLOTS);
 	unsigned int cpu, n, next = 0;
+
+	/*
+	 * A CPU without a slot could only halt in this kernel's memory: the
+	 * method is refused for the whole machine (trampoline_unusable()).
+	 */
+	slotless = 0;
+	for_each_present_cpu(cpu)
+		if (cpu >= CPU_HANDOFF_NR_SLOTS)
+			slotless++;
 
 	bitmap_zero(used, CPU_HANDOFF_NR_SLOTS);
 	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++)
@@ -350,8 +395,10 @@ static void assign_slots(void)
 		if (slot_of[cpu] >= 0)
 			continue;
 		next = find_next_zero_bit(used, CPU_HANDOFF_NR_SLOTS, next);
-		if (next >= CPU_HANDOFF_NR_SLOTS)
+		if (next >= CPU_HANDOFF_NR_SLOTS) {
+			slotless++;
 			continue;
+		}
 		__set_bit(next, used);
 		slot_of[cpu] = next;
 	}
@@ -393,11 +440,24 @@ static const char *trampoline_unusable(void)
 		return area_why;
 	if (!trampoline_ready)
 		return "the trampoline area could not be set up";
+	/*
+	 * Confidential guests have their own park, which the series leaves
+	 * alone: SEV-ES/SNP vCPUs wait in sev_es_play_dead() for the
+	 * hypervisor's AP reset hold, and SNP's kexec destroys them.
+	 */
+	if (cc_platform_has(CC_ATTR_GUEST_STATE_ENCRYPT))
+		return "SEV-ES/SNP guest: offline vCPUs park with the hypervisor";
 	/* HLT traps to the TDX module; TDX parks CPUs through the MADT mailbox. */
 	if (cpu_feature_enabled(X86_FEATURE_TDX_GUEST))
 		return "TDX guest: the park loop's HLT needs a TDCALL";
 	if (smp_ops.play_dead != native_play_dead && smp_ops.play_dead != trampoline_play_dead)
 		return "the platform parks offline CPUs its own way";
+	if (slotless) {
+		snprintf(slotless_why, sizeof(slotless_why),
+			 "%u CPUs have no slot: more CPUs than the area's %u slots",
+			 slotless, CPU_HANDOFF_NR_SLOTS);
+		return slotless_why;
+	}
 	return NULL;
 }
 
@@ -466,22 +526,106 @@ static void __noreturn trampoline_enter(void)
 	WRITE_ONCE(s->exceptions, 0);
 	/* The loop sets PARKED itself, from its own page tables. */
 	WRITE_ONCE(s->state, CPU_HANDOFF_SLOT_FREE);
+	/*
+	 * With memory encryption, flush the caches once more after the
+	 * last write to this kernel's memory (the call's return address
+	 * included), as stop_this_cpu() does before it halts: see
+	 * cpu_handoff_enter_trampoline().
+	 */
 	cpu_handoff_enter_trampoline(park_cr3,
 				     CPU_HANDOFF_TRAMPOLINE_VADDR + CPU_HANDOFF_CODE_ENTRY,
 				     CPU_HANDOFF_AREA_VADDR + CPU_HANDOFF_SLOTS_OFF +
-				     (n + 1) * CPU_HANDOFF_SLOT_SIZE);
+				     (n + 1) * CPU_HANDOFF_SLOT_SIZE,
+				     cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT));
 	for (;;)
 		native_halt();
 }
 
-/* smp_ops.play_dead: an offline CPU parks in the trampoline right away. */
+/*
+ * Between handoffs an offline CPU belongs in the deepest idle state it
+ * has, as in the kernel's own play_dead(): the park loop's HLT is C1,
+ * which keeps the core out of C6 and the package out of its deep
+ * C-states for as long as the CPU is offline.  So an offline CPU waits
+ * here, in this kernel's memory, and moves into the park loop only when
+ * a handoff asks (trampoline_park()), which it does before this memory
+ * can be overwritten.
+ *
+ * It waits in MWAIT on its own cache line with the deepest hint CPUID
+ * leaf 5 lists, as mwait_play_dead() does on the same CPUs; the ask is a
+ * store to the line.  Elsewhere it waits in HLT, and the ask comes with
+ * an NMI, which an offline CPU returns from at once (exc_nmi()).  What
+ * this does not use is cpuidle's enter_dead (ACPI _CST I/O C-states): a
+ * CPU in those loops cannot be asked to move.
+ */
+struct dead_wait {
+	u32 go;		/* set by the handoff: move into the park loop */
+	u32 halts;	/* set by the CPU: it waits in HLT, so wake it by NMI */
+} ____cacheline_aligned;
+static DEFINE_PER_CPU_ALIGNED(struct dead_wait, dead_wait);
+
+/* MWAIT hint for the deepest C-state, or -1 to wait in HLT. */
+static int deepest_mwait_hint(void)
+{
+	unsigned int eax, ebx, ecx, edx, cstate = 0, sub = 0, i;
+
+	/* On AMD and Hygon, as in mwait_play_dead(), HLT is the deep one. */
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON ||
+	    !this_cpu_has(X86_FEATURE_MWAIT) || !this_cpu_has(X86_FEATURE_CLFLUSH) ||
+	    __this_cpu_read(cpu_info.cpuid_level) < CPUID_MWAIT_LEAF)
+		return -1;
+	cpuid(CPUID_MWAIT_LEAF, &eax, &ebx, &ecx, &edx);
+	if (!(ecx & CPUID5_ECX_EXTENSIONS_SUPPORTED))
+		return 0;
+	/* EDX: sub-states per C-state, 4 bits each, C0 first. */
+	for (edx >>= MWAIT_SUBSTATE_SIZE, i = 1; i < 8 && edx;
+	     i++, edx >>= MWAIT_SUBSTATE_SIZE) {
+		if (edx & MWAIT_SUBSTATE_MASK) {
+			cstate = i - 1;
+			sub = edx & MWAIT_SUBSTATE_MASK;
+		}
+	}
+	return sub ? (cstate << MWAIT_SUBSTATE_SIZE) | (sub - 1) : 0;
+}
+
+/* smp_ops.play_dead: wait, deep, until a handoff moves the CPU. */
 static void trampoline_play_dead(void)
 {
+	struct dead_wait *w = this_cpu_ptr(&dead_wait);
+	int hint;
+
 	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
 		__update_spec_ctrl(0);
 
 	play_dead_common();
 	tboot_shutdown(TB_SHUTDOWN_WFS);
+	hint = deepest_mwait_hint();
+	if (hint < 0 && boot_cpu_data.x86 >= 4)
+		wbinvd();
+	/*
+	 * CPU hotplug is off during a handoff, so no ask can be pending
+	 * yet: anything in @w is left from before this CPU was last reset.
+	 */
+	WRITE_ONCE(w->go, 0);
+	/* Pairs with the barrier in trampoline_park(). */
+	WRITE_ONCE(w->halts, hint < 0);
+	smp_mb();
+	while (!READ_ONCE(w->go)) {
+		if (hint < 0) {
+			native_halt();
+			continue;
+		}
+		/* CLFLUSH before MONITOR: erratum AAI65, as mwait_play_dead(). */
+		mb();
+		clflush(w);
+		mb();
+		__monitor(w, 0, 0);
+		mb();
+		if (!READ_ONCE(w->go))
+			__mwait(hint, 0);
+	}
+	WRITE_ONCE(w->halts, 0);
+	WRITE_ONCE(w->go, 0);
 	trampoline_enter();
 }
 
@@ -492,7 +636,7 @@ static void trampoline_play_dead(void)
 static void trampoline_stop_this_cpu(void)
 {
 	if (kexec_in_progress && smp_processor_id() != HANDOFF_BOOT_CPU &&
-	    cpu_handoff_backend_for(CPU_HANDOFF_KEXEC) == &x86_trampoline_backend)
+	    cpu_handoff_stop_backend() == &x86_trampoline_backend)
 		trampoline_enter();
 	for (;;)
 		native_halt();
@@ -511,7 +655,10 @@ static struct handoff_slot *parked_slot(unsigned int cpu)
 	return n < 0 ? NULL : slot_ptr(n);
 }
 
-/* On the controlling CPU: the CPU parks itself; wait until it is there. */
+/*
+ * On the controlling CPU: a held CPU parks itself; an offline one waits in
+ * trampoline_play_dead() and is asked to move.  Wait until it is there.
+ */
 static int trampoline_park(unsigned int cpu)
 {
 	struct handoff_slot *s = parked_slot(cpu);
@@ -519,6 +666,19 @@ static int trampoline_park(unsigned int cpu)
 
 	if (!s)
 		return -ENOSPC;
+	if (!cpu_online(cpu)) {
+		struct dead_wait *w = per_cpu_ptr(&dead_wait, cpu);
+
+		/*
+		 * If it waits in trampoline_play_dead(), the store ends its
+		 * MWAIT, and an NMI its HLT.  CPUs stopped for kexec went to
+		 * the park loop directly and get no NMI.
+		 */
+		WRITE_ONCE(w->go, 1);
+		smp_mb();
+		if (READ_ONCE(w->halts))
+			__apic_send_IPI(cpu, NMI_VECTOR);
+	}
 	for (us = 0; us < RELEASE_TIMEOUT_US; us += 10) {
 		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_PARKED &&
 		    READ_ONCE(s->apicid) == per_cpu(x86_cpu_to_apicid, cpu))

@@ -88,7 +88,7 @@
 #include <linux/types.h>
 
 void cpu_handoff_enter_trampoline(unsigned long cr3, unsigned long entry,
-				  unsigned long stack);
+				  unsigned long stack, bool wbinvd);
 extern const u8 cpu_handoff_park_code[], cpu_handoff_park_code_end[];
 
 #ifdef CONFIG_X86_CPU_HANDOFF

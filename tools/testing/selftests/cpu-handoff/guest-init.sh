@@ -145,6 +145,14 @@ check_cpus() {
 	return 0
 }
 
+# ch.where=1: say which CPUs are offline and hold still while the host
+# reads their registers from the QEMU monitor (run.sh's where_watch).
+where_probe() {
+	[ "$(arg where 0)" = 1 ] || return 0
+	say "WHERE $1 offline=$(cat /sys/devices/system/cpu/offline)"
+	sleep 2
+}
+
 do_hibernate() {
 	disk=$(arg disk reboot)
 	mkswap /dev/vda >/dev/null || { say "FAIL mkswap"; finish fail; }
@@ -152,6 +160,7 @@ do_hibernate() {
 	prepare_kexec
 	check_cpus || finish fail
 	hp=$(arg hotplug 0)
+	where_probe boot
 	i=1
 	while [ "$i" -le "$cycles" ]; do
 		seed=$((i * 7919 + 17))
@@ -173,6 +182,7 @@ do_hibernate() {
 		# A kernel that re-parks inherited CPUs off the resume path has
 		# them briefly online right after resume: let that settle.
 		settle "$before"
+		where_probe "cycle=$i"
 		tramp_counts
 		after=$(online)
 		ok=1

@@ -101,6 +101,7 @@ Keys:
   break=check|cpus|payload  break a guest check on purpose (self-test)
   name=TEXT   TAP test name
   want=TEXT   a line the kernel log must contain (~ for space, ^ for :)
+  want2=TEXT  a second one
   shun=TEXT   text the kernel log must not contain (same escapes)
   failwith=TEXT  the scenario must fail, and its reason contain TEXT (a
               failure whose shape is the point: a clean machine-check
@@ -111,6 +112,10 @@ Keys:
   smttoggle=1   kexec, kexec-jump, hibernate: turn SMT on and off at runtime
               first
   hotplug=1     hibernate: a CPU hotplug loop runs until the freeze
+  where=1       hibernate: after boot and after each resume the host reads
+              every offline CPU's registers from the QEMU monitor; one
+              in the trampoline page or in wait-for-SIPI between
+              handoffs is a failure
   online=N      boot, hibernate, cross: CPUs expected online (default: all,
               or one per core with nosmt)
   once=W,..     kexec: command-line words for the cold boot only
@@ -213,6 +218,7 @@ qemu_start() {
 	QPID=$!
 	WPID=""
 	[ -n "${MCE_CPU:-}" ] && { mce_watch "$log" "$from" "$MCE_CPU" & WPID=$!; }
+	[ -n "${WHERE:-}" ] && { where_watch "$log" "$from" & WPID=$!; }
 }
 
 # The machine check the mce scenarios inject: uncorrected, processor
@@ -248,6 +254,50 @@ mce_watch() {
 				grep -v -e '^QEMU .*monitor' -e '^(qemu)' | sed 's/(qemu)//g' |
 				tr '\n' ' ' | sed 's/ *$//')
 			echo "MON: mce cpu=$cpu hold=$seen: ${r:-delivered}" >>"$log"
+		fi
+		sleep 0.1
+	done
+}
+
+# where_watch LOG FROM: at each "CH: WHERE ... offline=LIST" line (the
+# guest then sleeps), read every vCPU's registers and say where each
+# offline CPU is.  Between handoffs an offline CPU belongs in its kernel's
+# play_dead(): not in the trampoline's park loop (C1 only; the page at
+# CPU_HANDOFF_TRAMPOLINE_VADDR), and not in wait-for-SIPI (CR4.MCE clear;
+# QEMU shows it at the reset vector, CS base 0xffff0000, RIP 0xfff0).
+where_watch() {
+	local log=$1 from=$2 seen=0 n line list regs c cpus
+	while kill -0 "$QPID" 2>/dev/null; do
+		n=$(tail -n +"$from" "$log" 2>/dev/null | grep -c 'CH: WHERE ')
+		if [ "$n" -gt "$seen" ]; then
+			seen=$n
+			line=$(tail -n +"$from" "$log" | grep 'CH: WHERE ' | sed -n "${n}p")
+			list=$(echo "$line" | sed -n 's/.*offline=\([0-9,-]*\).*/\1/p')
+			cpus=""
+			for c in $(echo "$list" | tr ',' ' '); do
+				case $c in
+				*-*) cpus="$cpus $(seq "${c%-*}" "${c#*-}" | tr '\n' ' ')" ;;
+				*) cpus="$cpus $c" ;;
+				esac
+			done
+			regs=$(qemu_monitor "info registers -a" | tr -d '\r')
+			for c in $cpus; do
+				echo "$regs" | awk -v c="CPU#$c" -v cpu="$c" -v tag="$n" '
+				$1 == c { on = 1; next } /^CPU#/ { on = 0 }
+				on && /^RIP=/ { rip = substr($1, 5) }
+				on && /^CS =/ { base = $3 }
+				END {
+					r = tolower(rip); b = tolower(base)
+					if (rip == "")
+						print "MON: WHERE-BAD probe=" tag " cpu=" cpu ": no registers"
+					else if (substr(r, 1, 13) == "ffffffffff5ff")
+						print "MON: WHERE-BAD probe=" tag " cpu=" cpu " in the trampoline page (RIP=" rip ")"
+					else if (b ~ /^0*ffff0000$/ && r ~ /^0*fff0$/)
+						print "MON: WHERE-BAD probe=" tag " cpu=" cpu " in wait-for-SIPI (RIP=" rip ")"
+					else
+						print "MON: where probe=" tag " cpu=" cpu " RIP=" rip
+				}' >>"$log"
+			done
 		fi
 		sleep 0.1
 	done
@@ -318,6 +368,8 @@ BAD="$BAD|DEBUG_LOCKS_WARN_ON|list_add corruption|list_del corruption|ODEBUG: "
 # bring one back: each leaves a CPU where it should not be.
 BAD="$BAD|cpu_handoff: .*, [1-9][0-9]* failed|re-parking CPU [0-9]+ failed"
 BAD="$BAD|Error taking CPU[0-9]+ up"
+# where=1: an offline CPU found, between handoffs, somewhere it must not be.
+BAD="$BAD|MON: WHERE-BAD"
 
 probe_accel() {
 	local cache=${accel_cache:-$out/.accel} log
@@ -533,7 +585,9 @@ run_hibernate() {
 	append="$append ch.disk=reboot ch.expect=$(expected_online "$cpus" "$smt")"
 	append="$append ch.payload=$(opt payload 16) ch.break=$(opt break none)"
 	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
-	append="$append ch.hotplug=$(opt hotplug 0)"
+	append="$append ch.hotplug=$(opt hotplug 0) ch.where=$(opt where 0)"
+	WHERE=""
+	[ "$(opt where 0)" = 1 ] && WHERE=1
 	t0=$(date +%s.%N)
 	# disk=reboot: the reset after the image is written boots the same
 	# kernel, which restores it, so QEMU must not exit on reboot here.
@@ -988,6 +1042,7 @@ for spec in "${scenarios[@]}"; do
 	TIMEOUT=$((timeout_base + CPUS * 10 * cycles))
 	case $KIND in nmi*|mce*) DEFAULT_KASLR=on ;; *) DEFAULT_KASLR=off ;; esac
 	MCE_CPU=""
+	WHERE=""
 	SMBIOS_ARGS=()
 	if [ -n "$(opt smbios "")" ]; then
 		sm=$(opt smbios "" | tr '~' ' ')
@@ -1034,6 +1089,11 @@ for spec in "${scenarios[@]}"; do
 		fail "the kernel log has: $shun"
 		res=1
 	fi
+	if [ $res = 0 ] && [ -n "$want" ] && ! grep -qF -- "$want" "$out/$tag.log"; then
+		fail "the kernel log lacks: $want"
+		res=1
+	fi
+	want=$(opt want2 "" | tr '~' ' ')
 	if [ $res = 0 ] && [ -n "$want" ] && ! grep -qF -- "$want" "$out/$tag.log"; then
 		fail "the kernel log lacks: $want"
 		res=1
