@@ -607,19 +607,28 @@ static void trampoline_play_dead(void)
 	 * yet: anything in @w is left from before this CPU was last reset.
 	 */
 	WRITE_ONCE(w->go, 0);
-	/* Pairs with the barrier in trampoline_park(). */
 	WRITE_ONCE(w->halts, hint < 0);
+	/*
+	 * Halts before go is read, as trampoline_park() stores go before
+	 * it reads halts: one of the two sees the other's store, so the
+	 * CPU either finds go set or gets the NMI.
+	 */
 	smp_mb();
 	while (!READ_ONCE(w->go)) {
 		if (hint < 0) {
 			native_halt();
 			continue;
 		}
-		/* CLFLUSH before MONITOR: erratum AAI65, as mwait_play_dead(). */
+		/*
+		 * CLFLUSH before MONITOR, fenced on both sides: erratum AAI65,
+		 * as in mwait_play_dead().
+		 */
 		mb();
 		clflush(w);
+		/* The flush completes before the monitor is armed. */
 		mb();
 		__monitor(w, 0, 0);
+		/* Armed before go is read again: a store from now on wakes it. */
 		mb();
 		if (!READ_ONCE(w->go))
 			__mwait(hint, 0);
@@ -675,6 +684,7 @@ static int trampoline_park(unsigned int cpu)
 		 * the park loop directly and get no NMI.
 		 */
 		WRITE_ONCE(w->go, 1);
+		/* Go before halts: see trampoline_play_dead(). */
 		smp_mb();
 		if (READ_ONCE(w->halts))
 			__apic_send_IPI(cpu, NMI_VECTOR);

@@ -288,14 +288,16 @@ where_watch() {
 				on && /^CS =/ { base = $3 }
 				END {
 					r = tolower(rip); b = tolower(base)
+					at = "probe=" tag " cpu=" cpu
+					bad = "MON: WHERE-BAD " at
 					if (rip == "")
-						print "MON: WHERE-BAD probe=" tag " cpu=" cpu ": no registers"
+						print bad ": no registers"
 					else if (substr(r, 1, 13) == "ffffffffff5ff")
-						print "MON: WHERE-BAD probe=" tag " cpu=" cpu " in the trampoline page (RIP=" rip ")"
+						print bad " in the trampoline page (RIP=" rip ")"
 					else if (b ~ /^0*ffff0000$/ && r ~ /^0*fff0$/)
-						print "MON: WHERE-BAD probe=" tag " cpu=" cpu " in wait-for-SIPI (RIP=" rip ")"
+						print bad " in wait-for-SIPI (RIP=" rip ")"
 					else
-						print "MON: where probe=" tag " cpu=" cpu " RIP=" rip
+						print "MON: where " at " RIP=" rip
 				}' >>"$log"
 			done
 		fi
