@@ -104,6 +104,9 @@ rel=want=TRAMPOLINE~released=3~release_fallbacks=0
 # Chain lengths: long in the full set, enough to hand off twice in a row
 # through each kernel of the chain in the core set.
 if [ "$SET" = full ]; then long=20 mid=10 cross=3; else long=3 mid=3 cross=2; fi
+# Hibernation cycles where a second cycle repeats what hibernate-patched-
+# nosmt and hibernate-trampoline-nosmt already repeat: one in the core set.
+if [ "$SET" = full ]; then two=2; else two=1; fi
 set -- \
 	"boot:k=patched:$c:name=boot-patched-nosmt" \
 	"kselftest:k=patched:$c:append=cpu_handoff_test.method=init:name=kselftest-patched" \
@@ -159,7 +162,7 @@ set -- \
 	"nmi-kexec:kernels=patched,base:$c:$t:cycles=1:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-to-6.12" \
 	"nmi-kexec:kernels=patched:$c:$t:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-chain" \
 	"kselftest:k=patched:$c:$r,cpu_handoff_test.method=trampoline:name=kselftest-release-word" \
-	"hibernate:k=patched:$c:$r:cycles=2:where=1:$rel:name=hibernate-release-word-nosmt" \
+	"hibernate:k=patched:$c:$r:cycles=$two:where=1:$rel:name=hibernate-release-word-nosmt" \
 	"cross:image=base:restore=patched:$c:$r:cycles=1:name=cross-6.12-by-release-word" \
 	"cross:image=patched:restore=base:$c:$r:cycles=1:name=cross-release-word-by-6.12" \
 	"cross:image=patched:restore=patched:$c:$r:cycles=1:$rel:name=cross-release-word-by-release-word" \
@@ -175,7 +178,7 @@ set -- \
 	"hibernate:k=patched:$c:smt=on:append=maxcpus=2:online=2:cycles=1:want=2~never~booted~left~alone:name=hibernate-patched-maxcpus-2" \
 	"hibernate:k=patched:$c:append=nr_cpus=2:online=1:cycles=1:name=hibernate-patched-nr_cpus-2" \
 	"kexec:kernels=patched:$c:cycles=2:smt=on:once=nr_cpus=2:expect0=2:name=kexec-patched-from-nr_cpus-2" \
-	"hibernate:k=patched:$c:offline=2:online=1:cycles=2:where=1:name=hibernate-patched-after-offlining-by-hand" \
+	"hibernate:k=patched:$c:offline=2:online=1:cycles=$two:where=1:name=hibernate-patched-after-offlining-by-hand" \
 	"hibernate:k=base:$c:offline=2:online=1:cycles=1:expect=xfail:why=6.12~brings~a~core~offlined~by~hand~back~online~when~it~resumes~with~nosmt:name=hibernate-6.12-after-offlining-by-hand" \
 	"hibernate:k=patched:$c:smttoggle=1:cycles=2:name=hibernate-patched-after-smt-toggle" \
 	"hibernate:k=patched:cpus=8:hotplug=1:cycles=3:name=hibernate-patched-hotplug-stress-8cpus" \
@@ -187,7 +190,7 @@ set -- \
 	"hibernate:k=patched:$c:append=cpu_handoff=trampolinetrampoline:cycles=1:want=unknown~cpu_handoff=trampolinetramp...;:name=hibernate-cpu_handoff-too-long" \
 	"hibernate:k=patched:$c:append=cpu_handoff=:cycles=1:want=handoffs~park~CPUs~with~init~(auto):name=hibernate-cpu_handoff-empty" \
 	"hibernate:k=patched:$c:append=cpu_handoff=init,cpu_handoff_noinit:cycles=1:want=cpu_handoff=init~cannot~be~used~here:name=hibernate-cpu_handoff-init-where-unusable" \
-	"hibernate:k=debug:$c:cycles=2:name=debug-hibernate-init" \
+	"hibernate:k=debug:$c:cycles=$two:name=debug-hibernate-init" \
 	"hibernate:k=debug:$c:$t:cycles=1:want=parked~3~CPUs~with~trampoline:name=debug-hibernate-trampoline" \
 	"cross:image=base:restore=debug:$c:cycles=1:name=debug-cross-6.12-by-debug" \
 	"cross:image=debug:restore=base:$c:cycles=1:name=debug-cross-debug-by-6.12" \
@@ -201,6 +204,9 @@ set -- \
 
 # Only in the full set: the same paths again, bigger or longer.
 full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
+	hibernate-patched-after-smt-toggle kexec-trampoline-taken-back-by-init
+	kexec-6.12+trampoline-chain kexec-6.12+patched-chain
+	kexec-patched-from-nr_cpus-2 hibernate-cpu_handoff-empty
 	hibernate-trampoline-nosmt-16cpus kexec-trampoline-chain-3-16cpus
 	hibernate-patched-hotplug-stress-8cpus hibernate-trampoline-hotplug-stress-8cpus
 	cross-6.12-by-6.12-trampoline-arg hibernate-cpu_handoff-two-values

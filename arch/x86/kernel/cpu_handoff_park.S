@@ -54,6 +54,13 @@ SYM_CODE_START(cpu_handoff_enter_trampoline)
 	movq	%rax, %cr4
 	movq	%rdi, %cr3
 	/*
+	 * Hardware breakpoints off (DR7 as after reset): they point into
+	 * this kernel, and the release word hands the CPU to the next one
+	 * without the reset INIT would do.
+	 */
+	movl	$0x400, %eax
+	movq	%rax, %dr7
+	/*
 	 * PCIDs off, now that CR3's PCID is 0: the release word may lead
 	 * into a next kernel's 64-bit entry that switches between 4- and
 	 * 5-level paging through 32-bit mode, and clearing CR0.PG with

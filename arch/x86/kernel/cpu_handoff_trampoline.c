@@ -654,6 +654,15 @@ static void trampoline_stop_this_cpu(void)
 /* Held CPUs, at the commit: prepared already, never to return. */
 static void trampoline_park_self(void)
 {
+	/*
+	 * A held CPU was online: its local APIC timer may still be armed.
+	 * Its vector would wait in the IRR through the park and fire in the
+	 * next kernel, if the release word takes the CPU there rather than
+	 * INIT, which resets the APIC.  (CPUs stopped for kexec and offline
+	 * CPUs have their timer shut down already.)
+	 */
+	if (boot_cpu_has(X86_FEATURE_APIC))
+		apic_write(APIC_LVTT, APIC_LVT_MASKED);
 	trampoline_enter();
 }
 

@@ -150,7 +150,7 @@ check_cpus() {
 where_probe() {
 	[ "$(arg where 0)" = 1 ] || return 0
 	say "WHERE $1 offline=$(cat /sys/devices/system/cpu/offline)"
-	sleep 2
+	sleep 1
 }
 
 do_hibernate() {
