@@ -633,8 +633,6 @@ static void trampoline_play_dead(void)
 		if (!READ_ONCE(w->go))
 			__mwait(hint, 0);
 	}
-	WRITE_ONCE(w->halts, 0);
-	WRITE_ONCE(w->go, 0);
 	trampoline_enter();
 }
 
