@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what the test bed needs from Debian's archive, when missing.
-# Usage: mk/deps.sh [lint]
+# Usage: mk/deps.sh [lint|bochs]
 . "$(dirname "$0")/lib.sh"
 
 pkgs="gcc make git flex bison bc cpio libelf-dev libssl-dev xz-utils perl
       qemu-system-x86 qemu-utils busybox-static quilt"
 [ "${1:-}" = lint ] && pkgs="$pkgs sparse codespell python3-sphinx python3-ply python3-git git-email gnuplot-nox"
+# make check-bochs: Bochs 2.7 with its BIOSes, and an isolinux CD-ROM to
+# boot from (Bochs has no direct kernel boot).
+[ "${1:-}" = bochs ] && pkgs="$pkgs bochs bochsbios vgabios isolinux syslinux-common genisoimage"
 
 want_ver=$(base_get BASE_DEBVERSION)
 want_pkg=$(base_get BASE_PACKAGE)

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build one kernel: mk/kernel.sh patched|base|debug
+# Build one kernel: mk/kernel.sh patched|base|debug|bochs|bochs-base
 #   patched  build/linux       -> build/out/patched/arch/x86/boot/bzImage
 #   base     build/linux-base  -> build/out/base/arch/x86/boot/bzImage
 #   debug    build/linux       -> build/out/debug/...: patched, plus
 #            config.debug (lockdep, PREEMPT, DEBUG_ATOMIC_SLEEP,
 #            DEBUG_OBJECTS, PROVE_RCU, DEBUG_LIST)
+#   bochs, bochs-base  patched and base, plus config.bochs (the PIIX ATA
+#            disks Bochs emulates: Bochs has no virtio), for make check-bochs
 # Config: x86_64 tinyconfig + tools/testing/selftests/cpu-handoff/config
 # (+ config.test, the test-only options, + config.checks: kernel IBT, FRED
 # and noinstr validation, for what no emulator here runs).  The config is
@@ -15,14 +17,16 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: kernel.sh patched|base|debug}
+variant=${1:?usage: kernel.sh patched|base|debug|bochs|bochs-base}
 T=$REPO/tools/testing/selftests/cpu-handoff
 frags="$T/config $T/config.test $T/config.checks"
 case $variant in
 patched) src=$BUILD/linux ;;
 base) src=$BUILD/linux-base ;;
 debug) src=$BUILD/linux frags="$frags $T/config.debug" ;;
-*) die "unknown kernel variant '$variant' (patched, base or debug)" ;;
+bochs) src=$BUILD/linux frags="$frags $T/config.bochs" ;;
+bochs-base) src=$BUILD/linux-base frags="$frags $T/config.bochs" ;;
+*) die "unknown kernel variant '$variant' (patched, base, debug, bochs or bochs-base)" ;;
 esac
 out=$BUILD/out/$variant
 [ -f "$src/Makefile" ] || die "$src is not assembled; run 'make tree'"
@@ -47,7 +51,7 @@ if [ ! -f "$out/.config" ] || ! cat $frags | cmp -s - "$stamp"; then
 		sym=${l%%=*}
 		sym=${sym#CONFIG_}
 		# Options the series adds do not exist in the baseline.
-		if [ "$variant" = base ] &&
+		if [ "$src" = "$BUILD/linux-base" ] &&
 			! grep -rqs --include='Kconfig*' "^config $sym\$" "$src/arch/x86" "$src/arch/Kconfig" "$src/kernel" "$src/lib" "$src/init"; then
 			continue
 		fi

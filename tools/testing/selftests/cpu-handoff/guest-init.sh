@@ -28,6 +28,12 @@
 #                      hibernation
 #   ch.hotplug=1       hibernate while a loop takes CPUs up and down (it is
 #                      frozen with the rest of user space, mid-operation)
+#   ch.swap=DEV        the swap disk (default /dev/vda; Bochs: /dev/sda)
+#   ch.data=DEV        the data disk with the kernels (default /dev/vdb)
+#   ch.kmsg=1          print the CH: lines through /dev/kmsg: the kernel
+#                      writes them to the console at once, where a tty
+#                      write can still sit in the UART's buffer when a
+#                      slow emulator (Bochs) powers off
 #   ch.break=WHAT      runner self-tests, each must make the run fail:
 #                      check: a guest check that always fails; cpus: a CPU
 #                      goes offline after the first resume; payload: the
@@ -66,6 +72,13 @@ finish() {
 }
 
 scenario=$(arg scenario boot)
+swapdev=$(arg swap /dev/vda)
+datadev=$(arg data /dev/vdb)
+if [ "$(arg kmsg 0)" = 1 ]; then
+	say() {
+		echo "CH: $*" >/dev/kmsg
+	}
+fi
 cycles=$(arg cycles 1)
 expect=$(arg expect 0)
 payload_mib=$(arg payload 16)
@@ -155,8 +168,8 @@ where_probe() {
 
 do_hibernate() {
 	disk=$(arg disk reboot)
-	mkswap /dev/vda >/dev/null || { say "FAIL mkswap"; finish fail; }
-	swapon /dev/vda || { say "FAIL swapon"; finish fail; }
+	mkswap "$swapdev" >/dev/null || { say "FAIL mkswap"; finish fail; }
+	swapon "$swapdev" || { say "FAIL swapon"; finish fail; }
 	prepare_kexec
 	check_cpus || finish fail
 	hp=$(arg hotplug 0)
@@ -217,10 +230,10 @@ do_hibernate() {
 
 # disk_get NAME FILE: copy NAME from the data disk's index to FILE.
 disk_get() {
-	line=$(dd if=/dev/vdb bs=4096 count=1 2>/dev/null | tr -d '\000' | awk -v n="$1" '$1 == n')
+	line=$(dd if="$datadev" bs=4096 count=1 2>/dev/null | tr -d '\000' | awk -v n="$1" '$1 == n')
 	[ -n "$line" ] || return 1
 	set -- $line "$2"
-	dd if=/dev/vdb of="$4" bs=4096 skip="$2" count=$((($3 + 4095) / 4096)) 2>/dev/null &&
+	dd if="$datadev" of="$4" bs=4096 skip="$2" count=$((($3 + 4095) / 4096)) 2>/dev/null &&
 		truncate -s "$3" "$4"
 }
 
@@ -388,7 +401,7 @@ do_sipi_nmi() {
 
 # The in-guest kselftest; the host reads its TAP between the markers.
 do_kselftest() {
-	mkswap /dev/vda >/dev/null && swapon /dev/vda ||
+	mkswap "$swapdev" >/dev/null && swapon "$swapdev" ||
 		say "WARN no swap: test_resume will be skipped"
 	check_cpus || finish fail
 	say "KSELFTEST begin"

@@ -21,6 +21,9 @@
 #   --mem MIB              guest memory (default 768)
 #   --accel-cache FILE     remember the KVM probe's answer in FILE
 #   --keep-disks           keep the swap and data disk images
+#   --emu qemu|bochs       the emulator (default qemu); bochs: see bochs.sh
+#                          (kernels with config.bochs; kexec, cross, nmi,
+#                          restore-bad and boot scenarios only)
 #   --list                 print the scenario syntax and exit
 #
 # Environment: QEMU (the emulator binary), QEMU_CPU (the -cpu model,
@@ -39,6 +42,11 @@ mem=768
 initrd=""
 accel_cache=""
 keep_disks=0
+emu=qemu
+# The guest's disks, and command-line words the emulator needs.
+SWAPDEV=/dev/vda
+DATADEV=/dev/vdb
+EMU_APPEND=""
 declare -A KERNELS=()
 declare -A DATAFILES=()
 default_kernel=""
@@ -146,6 +154,7 @@ while [ $# -gt 0 ]; do
 		shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
+	--emu) emu=$2; shift 2 ;;
 	--timeout) timeout_base=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--accel-cache) accel_cache=$2; shift 2 ;;
@@ -159,8 +168,13 @@ done
 
 QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_CPU=${QEMU_CPU:-max,vendor=GenuineIntel}
-command -v "$QEMU" >/dev/null ||
-	{ echo "run.sh: $QEMU not found (Debian: apt-get install qemu-system-x86)" >&2; exit 2; }
+case $emu in
+qemu)
+	command -v "$QEMU" >/dev/null ||
+		{ echo "run.sh: $QEMU not found (Debian: apt-get install qemu-system-x86)" >&2; exit 2; } ;;
+bochs) ;;
+*) echo "run.sh: --emu $emu: use qemu or bochs" >&2; exit 2 ;;
+esac
 command -v qemu-img >/dev/null ||
 	{ echo "run.sh: qemu-img not found (Debian: apt-get install qemu-utils)" >&2; exit 2; }
 [ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenario given (see --list)" >&2; exit 2; }
@@ -541,7 +555,7 @@ kernel_of() {
 
 base_append() {
 	local cpus=$1 smt=$2 a
-	a="console=ttyS0 panic=-1 no_console_suspend printk.time=1"
+	a="console=ttyS0 panic=-1 no_console_suspend printk.time=1 $EMU_APPEND"
 	# Without KASLR the same kernel lands at the same addresses every boot,
 	# so an overwritten HLT loop is often overwritten with itself.
 	[ "$(opt kaslr "$DEFAULT_KASLR")" = on ] || a="$a nokaslr"
@@ -582,7 +596,7 @@ run_hibernate() {
 	kernel=$(kernel_of "$k") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" $((mem + 256))
-	append="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=hibernate"
+	append="$(base_append "$cpus" "$smt") resume=$SWAPDEV ch.scenario=hibernate"
 	append="$append ch.cycles=$cycles"
 	append="$append ch.disk=reboot ch.expect=$(expected_online "$cpus" "$smt")"
 	append="$append ch.payload=$(opt payload 16) ch.break=$(opt break none)"
@@ -664,7 +678,7 @@ run_cross() {
 		local mark
 		mark=$(wc -l <"$log")
 		[ "$mce" = 1 ] && MCE_CPU=$(opt mcecpu $((cpus / 2)))
-		rappend="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=boot"
+		rappend="$(base_append "$cpus" "$smt") resume=$SWAPDEV ch.scenario=boot"
 		rappend="$rappend ch.expect=$(expected_online "$cpus" "$smt")"
 		[ "$failrestore" = 1 ] && rappend="$rappend handoff_nmi_inject.fail_restore=1"
 		qemu_start "$log" "$krest" "$rappend" "$cpus" "$SWAP" "$DATA" -no-reboot
@@ -788,7 +802,7 @@ run_restore_bad() {
 	esac
 	echo "=== run 1: $kr restores the image" >>"$log"
 	mark=$(($(wc -l <"$log") + 1))
-	append="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=boot"
+	append="$(base_append "$cpus" "$smt") resume=$SWAPDEV ch.scenario=boot"
 	append="$append ch.expect=$(expected_online "$cpus" "$smt")"
 	local m=$mem
 	mem=$rmem
@@ -891,7 +905,7 @@ run_kselftest() {
 	kernel=$(kernel_of "$(opt k "$default_kernel")") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" $((mem + 256))
-	append="$(base_append "$cpus" "$smt") resume=/dev/vda ch.scenario=kselftest"
+	append="$(base_append "$cpus" "$smt") resume=$SWAPDEV ch.scenario=kselftest"
 	append="$append ch.expect=$(expected_online "$cpus" "$smt")"
 	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot || ret=1
 	awk '/CH: KSELFTEST begin/ { on = 1; next } /CH: KSELFTEST end/ { on = 0 }
@@ -1025,6 +1039,10 @@ for spec in "${scenarios[@]}"; do
 		esac
 	done
 done
+
+# Bochs: its own versions of the emulator functions above.
+# shellcheck source=bochs.sh
+[ "$emu" = bochs ] && . "$SELF_DIR/bochs.sh"
 
 probe_accel
 echo "TAP version 13"

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check-bochs: the handoff scenarios with NMIs, under Bochs instead of
+# QEMU.  Bochs models wait-for-SIPI as the SDM describes it (NMI blocked
+# there), which QEMU's TCG does not, so here -- and only here -- the series'
+# INIT parking can be shown to survive NMIs, next to 6.12's parking, which
+# must not.  TAP on stdout, logs in build/check-bochs/, the same closing
+# line as make check.  One boot of the test kernel takes minutes under
+# Bochs: the whole set takes about an hour.
+#
+# BOCHS_JOBS=N runs N scenarios at a time (default 2: Bochs runs every
+# emulated CPU on one host thread).  ONLY="NAME ..." as for make check.
+. "$(dirname "$0")/lib.sh"
+
+T=$REPO/tools/testing/selftests/cpu-handoff
+P=$BUILD/out/bochs/arch/x86/boot/bzImage
+B=$BUILD/out/bochs-base/arch/x86/boot/bzImage
+OUT=${OUT:-$BUILD/check-bochs}
+JOBS=${BOCHS_JOBS:-2}
+[ -f "$P" ] && [ -f "$B" ] || die "no Bochs kernels; run 'make bochs-kernels'"
+RUN=("$T/run.sh" --emu bochs --mem 256 --initrd "$BUILD/guest/initramfs.cpio"
+     --kernel patched="$P" --kernel base="$B")
+
+rm -rf "$OUT" "$OUT.tap"
+mkdir -p "$OUT"
+
+c=cpus=4
+# Bochs drops NMIs that find the CPU in wait-for-SIPI?  No: it keeps one
+# pending and delivers it right after the SIPI, in the incoming kernel's
+# real-mode trampoline, through the firmware's real-mode vector 2 (Bochs's
+# BIOS logs "NMI Handler called").  These runs check the kernels survive
+# that too, and the nmi-after-sipi one shows it happen.
+tf=failwith=triple~fault
+set -- \
+	"nmi-kexec:kernels=patched:$c:cycles=1:nmi=5:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=bochs-nmi-kexec-series-to-series" \
+	"nmi-kexec:kernels=patched,base:$c:cycles=1:nmi=5:name=bochs-nmi-kexec-series-to-6.12" \
+	"nmi-kexec:kernels=base,patched:$c:cycles=1:nmi=5:$tf:name=bochs-nmi-kexec-6.12-to-series-must-die" \
+	"nmi-kexec:kernels=patched:$c:cycles=1:nmi=5:append=cpu_handoff=off:$tf:name=bochs-nmi-kexec-cpu_handoff-off-must-die" \
+	"nmi-kexec:kernels=patched:$c:cycles=1:nmi=5:append=cpu_handoff=trampoline:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=bochs-nmi-kexec-trampoline" \
+	"nmi:image=patched:restore=patched:$c:cycles=1:nmi=5:name=bochs-nmi-restore-series-by-series" \
+	"nmi:image=base:restore=patched:$c:cycles=1:nmi=5:name=bochs-nmi-restore-6.12-by-series"
+if [ -n "${ONLY:-}" ]; then
+	specs=()
+	for s in "$@"; do
+		case " $ONLY " in *" ${s##*:name=} "*) specs+=("$s") ;; esac
+	done
+	set -- "${specs[@]}"
+fi
+echo "# make check-bochs: $# scenarios, $JOBS at a time"
+
+# run.sh runs its scenarios one after another; Bochs is single-threaded,
+# so JOBS runners share the list, each with its own directory, and their
+# TAP is merged in the list's order.
+i=0
+for s in "$@"; do
+	echo "$s" >>"$OUT/.job$((i % JOBS))"
+	i=$((i + 1))
+done
+pids=()
+for j in $(seq 0 $((JOBS - 1))); do
+	[ -f "$OUT/.job$j" ] || continue
+	mapfile -t specs <"$OUT/.job$j"
+	"${RUN[@]}" --out "$OUT/$j" "${specs[@]}" >"$OUT/$j.tap" 2>&1 &
+	pids+=($!)
+done
+rc=0
+for p in "${pids[@]}"; do
+	wait "$p" || rc=1
+done
+# Renumber the merged TAP in the list's order.
+{
+	echo "TAP version 13"
+	echo "1..$#"
+	n=0
+	for k in $(seq 0 $(($# - 1))); do
+		j=$((k % JOBS))
+		m=$((k / JOBS + 1))
+		n=$((n + 1))
+		awk -v m="$m" -v n="$n" '
+			/^(ok|not ok) [0-9]+ - / { on = ($0 ~ "^(ok|not ok) " m " - ") }
+			/^# [0-9]+ passed/ { on = 0 }
+			on && /^(ok|not ok) / { sub(/ [0-9]+ - /, " " n " - "); print; next }
+			on { print }' "$OUT/$j.tap"
+	done
+} >"$OUT.tap"
+cat "$OUT.tap"
+grep -h '^# emulator' "$OUT"/*.tap | head -n 1
+awk '/^ok / && !/# TODO/ { p++ } /^not ok / && !/# TODO/ { f++ } /# TODO/ { s++ }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$OUT.tap"
+exit "$rc"
