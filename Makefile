@@ -51,7 +51,7 @@ RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INI
 all: kernels guest
 
 help:
-	@sed -n '3,29p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,33p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh

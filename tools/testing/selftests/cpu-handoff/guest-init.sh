@@ -129,6 +129,12 @@ say "BOOT kernel=$(uname -r) step=$step online=$(online)" \
 	"present=$(cat /sys/devices/system/cpu/present) smt=$smt"
 say "VERSION $(cat /proc/version)"
 tramp_counts
+# NMIs the kernel's handler took on each online CPU so far: after a
+# handoff with NMIs into the parked CPUs, whether any reached this kernel.
+nmis() {
+	say "NMIS $1$(awk '$1 == "NMI:" { for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) printf " %s", $i }' /proc/interrupts)"
+}
+nmis boot
 
 # watch_start ALLOWED: poll the online mask in the background from now
 # until watch_stop; any CPU outside ALLOWED seen online is a failure
@@ -191,6 +197,7 @@ do_hibernate() {
 		[ "$hp" = 1 ] && hotplug_stop "$before"
 		after=$(online)
 		say "RESUMED cycle=$i online=$after"
+		nmis "cycle=$i"
 		watch_stop || finish fail
 		# A kernel that re-parks inherited CPUs off the resume path has
 		# them briefly online right after resume: let that settle.

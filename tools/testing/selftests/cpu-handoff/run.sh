@@ -47,6 +47,7 @@ emu=qemu
 SWAPDEV=/dev/vda
 DATADEV=/dev/vdb
 EMU_APPEND=""
+EMU_NAME=QEMU
 declare -A KERNELS=()
 declare -A DATAFILES=()
 default_kernel=""
@@ -529,21 +530,23 @@ scan_bad() {
 		fail "machine-check shutdown: ${line#*: }"
 		return 1
 	}
-	line=$(grep -m1 -E -- "$BAD" "$1")
-	[ -z "$line" ] || { fail "guest: ${line#* }"; return 1; }
 	# A guest reboot can end in deliberate triple faults (x86 Linux tries
 	# reset methods in a loop, the last being a triple fault, and TCG may
 	# run a few rounds before the reset lands), so where the guest
 	# rebooted on purpose (hibernate's disk=reboot) the faults say
 	# nothing; an unplanned reset shows there as an unexpected fresh boot.
+	# An unplanned one comes first: what the dying kernel printed before
+	# is a symptom of it, or of the emulator (a CPU slow to answer).
 	local tf rs
 	tf=$(cat "$1".qemu* 2>/dev/null | grep -c 'Triple fault')
 	rs=$(grep -c 'reboot: machine restart' "$1")
 	if [ "$rs" = 0 ] && [ "$tf" -gt 0 ]; then
 		line=$(grep -E '^[0-9.]+ ' "$1" | tail -n 1)
-		fail "QEMU: triple fault, the machine reset; last console line: ${line#* }"
+		fail "$EMU_NAME: triple fault, the machine reset; last console line: ${line#* }"
 		return 1
 	fi
+	line=$(grep -m1 -E -- "$BAD" "$1")
+	[ -z "$line" ] || { fail "guest: ${line#* }"; return 1; }
 	return 0
 }
 
