@@ -134,14 +134,19 @@ qemu_start() {
 	debug: action=ignore
 	EOF
 	# Bochs is built with its debugger, which stops at the first
-	# instruction: this command file tells it to go on.
-	echo c >"$dir/go"
+	# instruction: this command file tells it to go on.  It also sets a
+	# breakpoint on the BIOS's dummy real-mode handler, the IRET at
+	# f000:ff53 that the BIOS points most of the real-mode vectors at,
+	# NMI's (vector 2) among them.  An AP that stops there took an NMI
+	# in real mode: after its SIPI, before its kernel's trampoline
+	# loaded an IDT.  Every stop uses up one "c".
+	{ echo "pb 0xfff53"; yes c | head -n 200000; } >"$dir/go"
 	# The reader must be there before Bochs opens the FIFO.
 	( stamp <"$fifo" >>"$log" ) &
 	SPID=$!
-	( ( cd "$dir" && "$BOCHS" -q -f "$rc" -rc "$dir/go" </dev/null >"$dir/stdout" 2>&1
+	( ( cd "$dir" && "$BOCHS" -q -f "$rc" -rc "$dir/go" </dev/null >"$out/bochs.stdout.$QRUN" 2>&1
 	    echo $? >"$log.exit.$QRUN"
-	    bochs_triple "$log.qemu.$QRUN" "$dir/stdout" ) 2>/dev/null ) &
+	    bochs_triple "$log.qemu.$QRUN" "$out/bochs.stdout.$QRUN" ) 2>/dev/null ) &
 	QPID=$!
 	WPID=""
 	[ -n "${MCE_CPU:-}" ] && echo "MON: mce: no monitor under Bochs" >>"$log"
@@ -165,6 +170,8 @@ bochs_triple() {
 bochs_lines() {
 	grep -a -E 'NMI Handler called|exception with no resolution|>>PANIC<<' "$1" 2>/dev/null |
 		grep -v 'ACPI control: soft power off' | sed 's/^/BOCHS: /'
+	grep -a -E '^\([1-9][0-9]*\) Breakpoint 1,' "${1%/*}/bochs.stdout.${1##*.}" 2>/dev/null |
+		sed 's/^(\([0-9]*\)).*/BOCHS: CPU\1 entered the BIOS real-mode IRET at f000:ff53 (an NMI after SIPI)/'
 }
 
 qemu_stop() {
