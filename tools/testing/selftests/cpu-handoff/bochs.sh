@@ -59,6 +59,7 @@ m=$(bochs_missing)
 }
 
 EMU_NAME=Bochs
+EMU_STOP=stopped
 SWAPDEV=/dev/sda
 DATADEV=/dev/sdb
 # printk.devkmsg=on: the guest's CH: lines go through /dev/kmsg

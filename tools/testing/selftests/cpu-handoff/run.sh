@@ -48,6 +48,7 @@ SWAPDEV=/dev/vda
 DATADEV=/dev/vdb
 EMU_APPEND=""
 EMU_NAME=QEMU
+EMU_STOP=reset
 declare -A KERNELS=()
 declare -A DATAFILES=()
 default_kernel=""
@@ -535,19 +536,29 @@ scan_bad() {
 	# run a few rounds before the reset lands), so where the guest
 	# rebooted on purpose (hibernate's disk=reboot) the faults say
 	# nothing; an unplanned reset shows there as an unexpected fresh boot.
-	# An unplanned one comes first: what the dying kernel printed before
-	# is a symptom of it, or of the emulator (a CPU slow to answer).
+	# Under Bochs an unplanned triple fault is named first: what the
+	# outgoing kernel printed before it is a symptom of the emulator's
+	# pace (6.12's "stuck in mwait_play_dead()"), not the cause.
 	local tf rs
 	tf=$(cat "$1".qemu* 2>/dev/null | grep -c 'Triple fault')
 	rs=$(grep -c 'reboot: machine restart' "$1")
-	if [ "$rs" = 0 ] && [ "$tf" -gt 0 ]; then
-		line=$(grep -E '^[0-9.]+ ' "$1" | tail -n 1)
-		fail "$EMU_NAME: triple fault, the machine reset; last console line: ${line#* }"
+	if [ "$rs" = 0 ] && [ "$tf" -gt 0 ] && [ "$EMU_NAME" = Bochs ]; then
+		triple_fault "$1"
 		return 1
 	fi
 	line=$(grep -m1 -E -- "$BAD" "$1")
 	[ -z "$line" ] || { fail "guest: ${line#* }"; return 1; }
+	if [ "$rs" = 0 ] && [ "$tf" -gt 0 ]; then
+		triple_fault "$1"
+		return 1
+	fi
 	return 0
+}
+
+triple_fault() {
+	local line
+	line=$(grep -E '^[0-9.]+ ' "$1" | tail -n 1)
+	fail "$EMU_NAME: triple fault, the machine $EMU_STOP; last console line: ${line#* }"
 }
 
 kernel_of() {
