@@ -132,7 +132,8 @@ tramp_counts
 # NMIs the kernel's handler took on each online CPU so far: after a
 # handoff with NMIs into the parked CPUs, whether any reached this kernel.
 nmis() {
-	say "NMIS $1$(awk '$1 == "NMI:" { for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) printf " %s", $i }' /proc/interrupts)"
+	say "NMIS $1$(awk '$1 == "NMI:" {
+		for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) printf " %s", $i }' /proc/interrupts)"
 }
 nmis boot
 
