@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=bash disable=SC2034 # sourced by run.sh, which uses these
+# shellcheck shell=bash disable=SC2034,SC2154 # sourced by run.sh: shares its variables
 #
 # bochs.sh - the Bochs back end of run.sh (run.sh --emu bochs sources it).
 #
