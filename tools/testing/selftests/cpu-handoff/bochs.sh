@@ -26,7 +26,7 @@
 #     the scenario's emulator log as "Triple fault", where scan_bad looks.
 #   - The sound devices use dummy drivers: with ALSA and no sound card,
 #     Bochs 2.7 aborts at start ("buffer overflow detected").
-#   - No monitor: where=, mce and sipi-nmi need QEMU's.
+#   - No monitor: where=, mce and sipi-nmi need QEMU's (reported as SKIP).
 #   - Bochs interprets every instruction: a boot of the test kernel takes
 #     minutes, so the timeouts are scaled (BOCHS_SLOW, default 12).
 #
@@ -203,4 +203,21 @@ qemu_crashed() {
 
 qemu_monitor() {
 	echo "no monitor under Bochs"
+}
+
+# emu_unsupported KIND: the scenarios Bochs cannot run, and why (run.sh
+# reports them as TAP SKIP with the reason).
+emu_unsupported() {
+	case $1 in
+	hibernate | kselftest | kaslr-abi)
+		echo "not under Bochs: the guest reboots (disk=reboot, or the" \
+			"kselftest's resume test), and Bochs's BIOS triple-faults on a" \
+			"warm reset once Linux has locked IA32_FEATURE_CONTROL; cross" \
+			"and nmi hibernate with a power-off instead" ;;
+	mce | mce-kexec | sipi-nmi)
+		echo "not under Bochs: needs QEMU's monitor (mce, info registers)" ;;
+	*)
+		[ "$(opt where 0)" = 1 ] || return 1
+		echo "not under Bochs: where=1 needs QEMU's monitor" ;;
+	esac
 }
