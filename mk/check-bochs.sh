@@ -39,7 +39,8 @@ set -- \
 	"nmi-kexec:kernels=patched:$c:cycles=1:nmi=5:append=cpu_handoff=off:$tf:name=bochs-nmi-kexec-cpu_handoff-off-must-die" \
 	"nmi-kexec:kernels=patched:$c:cycles=1:nmi=5:append=cpu_handoff=trampoline:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:shun=$rm:name=bochs-nmi-kexec-trampoline" \
 	"nmi:image=patched:restore=patched:$c:cycles=1:nmi=5:want=$rm:name=bochs-nmi-restore-series-by-series" \
-	"nmi:image=base:restore=patched:$c:cycles=1:nmi=5:want=$rm:name=bochs-nmi-restore-6.12-by-series"
+	"nmi:image=base:restore=patched:$c:cycles=1:nmi=5:want=$rm:name=bochs-nmi-restore-6.12-by-series" \
+	"nmi:image=patched:restore=base:$c:cycles=1:nmi=5:$tf:name=bochs-nmi-restore-series-by-6.12-must-die"
 if [ -n "${ONLY:-}" ]; then
 	specs=()
 	for s in "$@"; do

@@ -67,7 +67,7 @@ blurb() {
 	echo "Results"
 	echo "======="
 	echo
-	echo "All under QEMU 7.2/TCG on a 2-core host (KVM guests do not boot there),"
+	echo "Under QEMU 7.2/TCG unless said otherwise, on a 2-core host (KVM guests do not boot there),"
 	echo "-cpu max,vendor=GenuineIntel, nosmt, -smp N,sockets=1,cores=N/2,threads=2."
 	echo
 	if [ -f "$R/check-summary.md" ]; then
@@ -81,6 +81,14 @@ blurb() {
 		echo "Faults injected into the parked CPUs, 6.12 against the series (results/faults.md):"
 		echo
 		table "$R/faults.md"
+		echo
+	fi
+	if [ -f "$R/bochs.md" ]; then
+		echo "Under Bochs, which blocks NMI in wait-for-SIPI as the SDM says (QEMU/TCG"
+		echo "does not): NMIs into the parked CPUs, 6.12 against the series, one run"
+		echo "(results/bochs.md):"
+		echo
+		table "$R/bochs.md"
 		echo
 	fi
 	if [ -f "$R/soak.md" ]; then
