@@ -69,8 +69,9 @@ EMU_APPEND="ch.swap=$SWAPDEV ch.data=$DATADEV ch.kmsg=1 printk.devkmsg=on"
 timeout_base=$((timeout_base * BOCHS_SLOW))
 
 probe_accel() {
-	echo "# emulator: Bochs ($($BOCHS --help 2>&1 | grep -m1 -o 'Bochs x86 Emulator [0-9.]*')," \
-		"cpu $BOCHS_CPU, ips $BOCHS_IPS)"
+	local v
+	v=$($BOCHS --help 2>&1 | grep -m1 -o 'Bochs x86 Emulator [0-9.]*')
+	echo "# emulator: Bochs ($v, cpu $BOCHS_CPU, ips $BOCHS_IPS)"
 }
 
 # bochs_disk FILE: pad FILE to whole cylinders of 16 heads x 63 sectors
@@ -146,9 +147,10 @@ qemu_start() {
 	# The reader must be there before Bochs opens the FIFO.
 	( stamp <"$fifo" >>"$log" ) &
 	SPID=$!
-	( ( cd "$dir" && "$BOCHS" -q -f "$rc" -rc "$dir/go" </dev/null >"$out/bochs.stdout.$QRUN" 2>&1
+	BXOUT=$out/bochs.stdout.$QRUN
+	( ( cd "$dir" && "$BOCHS" -q -f "$rc" -rc "$dir/go" </dev/null >"$BXOUT" 2>&1
 	    echo $? >"$log.exit.$QRUN"
-	    bochs_triple "$log.qemu.$QRUN" "$out/bochs.stdout.$QRUN" ) 2>/dev/null ) &
+	    bochs_triple "$log.qemu.$QRUN" "$BXOUT" ) 2>/dev/null ) &
 	QPID=$!
 	WPID=""
 	[ -n "${MCE_CPU:-}" ] && echo "MON: mce: no monitor under Bochs" >>"$log"
@@ -159,7 +161,8 @@ qemu_start() {
 # the words scan_bad looks for, with Bochs's own line.
 bochs_triple() {
 	local l
-	l=$(cat "$1" "$2" 2>/dev/null | grep -a -m1 -E '3rd \([0-9]+\) exception with no resolution')
+	l=$(cat "$1" "$2" 2>/dev/null |
+		grep -a -m1 -E '3rd \([0-9]+\) exception with no resolution')
 	[ -n "$l" ] && echo "Triple fault (Bochs: ${l##*] })" >>"$1"
 	return 0
 }

@@ -238,7 +238,8 @@ do_hibernate() {
 
 # disk_get NAME FILE: copy NAME from the data disk's index to FILE.
 disk_get() {
-	line=$(dd if="$datadev" bs=4096 count=1 2>/dev/null | tr -d '\000' | awk -v n="$1" '$1 == n')
+	line=$(dd if="$datadev" bs=4096 count=1 2>/dev/null | tr -d '\000' |
+		awk -v n="$1" '$1 == n')
 	[ -n "$line" ] || return 1
 	set -- $line "$2"
 	dd if="$datadev" of="$4" bs=4096 skip="$2" count=$((($3 + 4095) / 4096)) 2>/dev/null &&

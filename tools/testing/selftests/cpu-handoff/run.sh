@@ -43,9 +43,8 @@ initrd=""
 accel_cache=""
 keep_disks=0
 emu=qemu
-# The guest's disks, and command-line words the emulator needs.
+# The guest's swap disk, and command-line words the emulator needs.
 SWAPDEV=/dev/vda
-DATADEV=/dev/vdb
 EMU_APPEND=""
 EMU_NAME=QEMU
 EMU_STOP=reset
@@ -172,8 +171,10 @@ QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_CPU=${QEMU_CPU:-max,vendor=GenuineIntel}
 case $emu in
 qemu)
-	command -v "$QEMU" >/dev/null ||
-		{ echo "run.sh: $QEMU not found (Debian: apt-get install qemu-system-x86)" >&2; exit 2; } ;;
+	command -v "$QEMU" >/dev/null || {
+		echo "run.sh: $QEMU not found (Debian: apt-get install qemu-system-x86)" >&2
+		exit 2
+	} ;;
 bochs) ;;
 *) echo "run.sh: --emu $emu: use qemu or bochs" >&2; exit 2 ;;
 esac
