@@ -137,6 +137,19 @@ nmis() {
 }
 nmis boot
 
+# Under Bochs the serial console loses most of what the image kernel prints
+# between the jump and the end of its resume (the log shows a line of
+# fragments there); the log buffer has it.  With ch.kmsg=1, repeat the
+# handoff lines the kernel logged since the jump.
+klog_since_resume() {
+	[ "$(arg kmsg 0)" = 1 ] || return 0
+	dmesg | awk '/handoff_nmi_inject: resume: image kernel running/ { n = 0 }
+		     { l[n++] = $0 }
+		     END { for (i = 0; i < n; i++) print l[i] }' |
+		grep -E 'handoff_nmi_inject|cpu_handoff' |
+		while read -r l; do say "KLOG $l"; done
+}
+
 # watch_start ALLOWED: poll the online mask in the background from now
 # until watch_stop; any CPU outside ALLOWED seen online is a failure
 # ("CH: FAIL online-watch"), from the first instant user space runs again.
@@ -199,6 +212,7 @@ do_hibernate() {
 		after=$(online)
 		say "RESUMED cycle=$i online=$after"
 		nmis "cycle=$i"
+		klog_since_resume
 		watch_stop || finish fail
 		# A kernel that re-parks inherited CPUs off the resume path has
 		# them briefly online right after resume: let that settle.
