@@ -95,6 +95,8 @@ static_assert(CPU_HANDOFF_PGT_OFF + CPU_HANDOFF_PGT_PAGES * PAGE_SIZE <= CPU_HAN
 
 /* How long to wait for a parked CPU to answer its release word. */
 #define RELEASE_TIMEOUT_US	(1000 * USEC_PER_MSEC)
+/* How long a CPU asked to move may stay in MWAIT before it gets an NMI. */
+#define NUDGE_AFTER_US		USEC_PER_MSEC
 
 static bool area_reserved;
 static bool area_adopted __initdata;
@@ -552,8 +554,9 @@ static void __noreturn trampoline_enter(void)
  *
  * It waits in MWAIT on its own cache line with the deepest hint CPUID
  * leaf 5 lists, as mwait_play_dead() does on the same CPUs; the ask is a
- * store to the line.  Elsewhere it waits in HLT, and the ask comes with
- * an NMI, which an offline CPU returns from at once (exc_nmi()).  What
+ * store to the line, and an NMI if that has not woken it a millisecond
+ * later.  Elsewhere it waits in HLT, and the ask comes with an NMI at
+ * once, which an offline CPU returns from at once (exc_nmi()).  What
  * this does not use is cpuidle's enter_dead (ACPI _CST I/O C-states): a
  * CPU in those loops cannot be asked to move.
  */
@@ -678,6 +681,7 @@ static struct handoff_slot *parked_slot(unsigned int cpu)
 static int trampoline_park(unsigned int cpu)
 {
 	struct handoff_slot *s = parked_slot(cpu);
+	bool nudge = false;
 	unsigned int us;
 
 	if (!s)
@@ -695,11 +699,24 @@ static int trampoline_park(unsigned int cpu)
 		smp_mb();
 		if (READ_ONCE(w->halts))
 			__apic_send_IPI(cpu, NMI_VECTOR);
+		else
+			nudge = true;
 	}
 	for (us = 0; us < RELEASE_TIMEOUT_US; us += 10) {
 		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_PARKED &&
 		    READ_ONCE(s->apicid) == per_cpu(x86_cpu_to_apicid, cpu))
 			return 0;
+		/*
+		 * The store should have ended the MWAIT at once.  A monitor
+		 * wakeup can be lost (MONITOR/MWAIT errata; Bochs misses
+		 * stores through mappings cached before MONITOR), so a CPU
+		 * still waiting after a millisecond gets the NMI a HLT
+		 * waiter gets, which ends MWAIT too.
+		 */
+		if (nudge && us >= NUDGE_AFTER_US) {
+			__apic_send_IPI(cpu, NMI_VECTOR);
+			nudge = false;
+		}
 		udelay(10);
 	}
 	return -ETIMEDOUT;
