@@ -93,18 +93,37 @@ grep -h '^# emulator' "$OUT"/*.tap | head -n 1
 # vector (the one NMI each kept pending in wait-for-SIPI, taken right
 # after the SIPI, before the incoming kernel's trampoline loaded an IDT);
 # how many the kernels' own handlers counted; whether a CPU died of one.
+# Also as a markdown table, $OUT/bochs.md (results/bochs.md is a copy).
+md=$OUT/bochs.md
+{
+	echo "| scenario | result | NMIs sent | taken in real mode after SIPI | taken by the kernels' handlers | died | wall s |"
+	echo "|---|---|---|---|---|---|---|"
+} >"$md"
 echo "# where the NMIs went:"
-for log in "$OUT"/[0-9]*/[0-9][0-9]-*.log; do
-	[ -f "$log" ] || continue
-	name=$(basename "$log" .log)
-	name=${name#[0-9][0-9]-}
+n=0
+for s in "$@"; do
+	n=$((n + 1))
+	name=${s##*:name=}
+	j=$(((n - 1) % JOBS))
+	log=$(ls "$OUT/$j"/[0-9][0-9]-"$name".log 2>/dev/null | head -n 1)
+	res=$(grep -E "^(ok|not ok) $n - $name( |$)" "$OUT.tap" | sed 's/ [0-9]* - .*//')
+	[ -n "$log" ] && [ -f "$log" ] || {
+		echo "| $name | ${res:-not run} | | | | | |" >>"$md"
+		continue
+	}
 	sent=$(grep -a -o 'sent [0-9]* NMI(s) to each of [0-9]* parked CPU(s)' "$log" |
 		awk '{ n += $2 * $7 } END { print n + 0 }')
 	bios=$(grep -a -c 'BOCHS: CPU[0-9]* entered the BIOS real-mode IRET' "$log")
 	counted=$(grep -a -o 'CH: NMIS .*' "$log" |
 		awk '{ for (i = 4; i <= NF; i++) n += $i } END { print n + 0 }')
-	died=$(grep -a -m1 'BOCHS: .*exception with no resolution' "$log" | sed 's/.*\[\(CPU[0-9]*\) *\].*/\1/')
-	echo "#   $name: sent $sent; taken in real mode after SIPI $bios; by the kernels' handlers $counted${died:+; $died died of a triple fault}"
+	died=$(grep -a -m1 'BOCHS: .*exception with no resolution' "$log" |
+		sed 's/.*\[\(CPU[0-9]*\) *\].*/\1, triple fault/')
+	wall=$(grep -A3 -E "^(ok|not ok) [0-9]+ - $name( |$)" "$OUT/$j.tap" |
+		sed -n 's/^#   wall \([0-9.]*\)s.*/\1/p' | head -n 1)
+	echo "#   $name: sent $sent; taken in real mode after SIPI $bios;" \
+		"by the kernels' handlers $counted${died:+; $died}"
+	printf '| %s | %s | %s | %s | %s | %s | %.0f |\n' "$name" "$res" "$sent" "$bios" \
+		"$counted" "${died:-no}" "${wall:-0}" >>"$md"
 done
 awk '/^ok / && !/# (TODO|SKIP)/ { p++ } /^not ok / && !/# (TODO|SKIP)/ { f++ } /# (TODO|SKIP)/ { s++ }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$OUT.tap"

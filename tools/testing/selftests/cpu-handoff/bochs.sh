@@ -32,7 +32,8 @@
 #
 # Environment: BOCHS (the binary, default bochs), BOCHS_IPS (emulated
 # instructions per emulated second, default 20000000: fewer make the
-# guest's timers and delays cost less host time), BOCHS_SLOW.
+# guest's timers and delays cost less host time), BOCHS_SLOW, BOCHS_GO (a
+# file of Bochs debugger commands to use instead of the default).
 
 BOCHS=${BOCHS:-bochs}
 BOCHS_IPS=${BOCHS_IPS:-20000000}
@@ -144,6 +145,8 @@ qemu_start() {
 	# in real mode: after its SIPI, before its kernel's trampoline
 	# loaded an IDT.  Every stop uses up one "c".
 	{ echo "pb 0xfff53"; yes c | head -n 200000; } >"$dir/go"
+	# BOCHS_GO=FILE: debugger commands of one's own, for experiments.
+	[ -n "${BOCHS_GO:-}" ] && cp "$BOCHS_GO" "$dir/go"
 	# The reader must be there before Bochs opens the FIFO.
 	( stamp <"$fifo" >>"$log" ) &
 	SPID=$!
