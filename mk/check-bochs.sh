@@ -27,10 +27,10 @@ mkdir -p "$OUT"
 c=cpus=4
 # The NMIs of an INIT-parked CPU: Bochs keeps one pending in wait-for-SIPI
 # and delivers it right after the SIPI, at the first instruction of the
-# incoming kernel's real-mode trampoline, through the firmware's real-mode
-# vector 2 (here an IRET: bochs.sh logs each CPU that takes it).  A CPU
-# parked in the trampoline takes its NMIs there and keeps none pending.
-rm=entered~the~BIOS~real-mode~IRET
+# incoming kernel's real-mode trampoline, through real-mode vector 2
+# (bochs.sh points it at a NOP; IRET stub and logs each CPU that takes it).
+# A CPU parked in the trampoline takes its NMIs there and keeps none.
+rm=took~an~NMI~in~real~mode
 tf=failwith=triple~fault
 set -- \
 	"nmi-kexec:kernels=patched:$c:cycles=1:nmi=5:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:want2=$rm:name=bochs-nmi-kexec-series-to-series" \
@@ -113,7 +113,7 @@ for s in "$@"; do
 	}
 	sent=$(grep -a -o 'sent [0-9]* NMI(s) to each of [0-9]* parked CPU(s)' "$log" |
 		awk '{ n += $2 * $7 } END { print n + 0 }')
-	bios=$(grep -a -c 'BOCHS: CPU[0-9]* entered the BIOS real-mode IRET' "$log")
+	bios=$(grep -a -c 'BOCHS: CPU[0-9]* took an NMI in real mode' "$log")
 	counted=$(grep -a -o 'CH: NMIS .*' "$log" |
 		awk '{ for (i = 4; i <= NF; i++) n += $i } END { print n + 0 }')
 	died=$(grep -a -m1 'BOCHS: .*exception with no resolution' "$log" |

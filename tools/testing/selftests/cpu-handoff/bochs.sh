@@ -138,13 +138,20 @@ qemu_start() {
 	debug: action=ignore
 	EOF
 	# Bochs is built with its debugger, which stops at the first
-	# instruction: this command file tells it to go on.  It also sets a
-	# breakpoint on the BIOS's dummy real-mode handler, the IRET at
-	# f000:ff53 that the BIOS points most of the real-mode vectors at,
-	# NMI's (vector 2) among them.  An AP that stops there took an NMI
-	# in real mode: after its SIPI, before its kernel's trampoline
-	# loaded an IDT.  Every stop uses up one "c".
-	{ echo "pb 0xfff53"; yes c | head -n 200000; } >"$dir/go"
+	# instruction: this command file tells it to go on, and watches for
+	# NMIs taken in real mode.  Once the BIOS has set up the real-mode
+	# vector table (at the boot sector, 0x7c00), it points vector 2 (NMI)
+	# at a stub of its own in the first 64 KiB, which Linux leaves alone:
+	# NOP; IRET at 0x600, and breaks on the IRET.  An AP that stops there
+	# took an NMI in real mode: after its SIPI, before its kernel's
+	# trampoline loaded an IDT.  (Not on the NOP: Bochs does not check
+	# breakpoints on the first instruction a CPU runs after it wakes up,
+	# which the handler's first one is.)  Every stop uses up one "c".
+	{
+		printf '%s\n' "pb 0x7c00" c "setpmem 0x600 2 0xcf90" \
+			"setpmem 0x8 4 0x00000600" "d 1" "pb 0x601"
+		yes c | head -n 10000
+	} >"$dir/go"
 	# BOCHS_GO=FILE: debugger commands of one's own, for experiments.
 	[ -n "${BOCHS_GO:-}" ] && cp "$BOCHS_GO" "$dir/go"
 	# The reader must be there before Bochs opens the FIFO.
@@ -178,8 +185,8 @@ bochs_triple() {
 bochs_lines() {
 	grep -a -E 'NMI Handler called|exception with no resolution|>>PANIC<<' "$1" 2>/dev/null |
 		grep -v 'ACPI control: soft power off' | sed 's/^/BOCHS: /'
-	grep -a -E '^\([1-9][0-9]*\) Breakpoint 1,' "${1%/*}/bochs.stdout.${1##*.}" 2>/dev/null |
-		sed 's/^(\([0-9]*\)).*/BOCHS: CPU\1 entered the BIOS real-mode IRET at f000:ff53/'
+	grep -a -E '^\([0-9]+\) Breakpoint 2,' "${1%/*}/bochs.stdout.${1##*.}" 2>/dev/null |
+		sed 's/^(\([0-9]*\)).*/BOCHS: CPU\1 took an NMI in real mode (vector 2 stub at 0x600)/'
 }
 
 qemu_stop() {
@@ -190,6 +197,8 @@ qemu_stop() {
 	# it, open it once here so that the reader sees end of file.
 	[ -p "$d/com1" ] && timeout 2 sh -c ": >'$d/com1'" 2>/dev/null
 	wait "$SPID" 2>/dev/null
+	# Bochs may stop in the middle of a console line.
+	[ -z "$(tail -c 1 "$BXLOG_OF" 2>/dev/null)" ] || echo >>"$BXLOG_OF"
 	bochs_lines "$BXLOG" >>"$BXLOG_OF"
 	rm -f "$d/boot.iso" "$d/com1"
 }
