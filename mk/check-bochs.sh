@@ -41,13 +41,8 @@ set -- \
 	"nmi:image=patched:restore=patched:$c:cycles=1:nmi=5:want=$rm:name=bochs-nmi-restore-series-by-series" \
 	"nmi:image=base:restore=patched:$c:cycles=1:nmi=5:want=$rm:name=bochs-nmi-restore-6.12-by-series" \
 	"nmi:image=patched:restore=base:$c:cycles=1:nmi=5:$tf:name=bochs-nmi-restore-series-by-6.12-must-die"
-if [ -n "${ONLY:-}" ]; then
-	specs=()
-	for s in "$@"; do
-		case " $ONLY " in *" ${s##*:name=} "*) specs+=("$s") ;; esac
-	done
-	set -- "${specs[@]}"
-fi
+only "$@"
+set -- "${SPECS[@]}"
 echo "# make check-bochs: $# scenarios, $JOBS at a time"
 
 rc=0

@@ -227,13 +227,8 @@ if [ "$SET" = core ]; then
 	set -- "${specs[@]}"
 fi
 # ONLY="NAME ...": just these scenarios (for a quick look while working).
-if [ -n "${ONLY:-}" ]; then
-	specs=()
-	for s in "$@"; do
-		case " $ONLY " in *" ${s##*:name=} "*) specs+=("$s") ;; esac
-	done
-	set -- "${specs[@]}"
-fi
+only "$@"
+set -- "${SPECS[@]}"
 echo "# make check, SET=$SET: $# scenarios"
 
 "${RUN[@]}" --out "$OUT" "$@" | tee -a "$OUT.tap"

@@ -58,3 +58,13 @@ new_files() {
 		fi
 	done | sort -u
 }
+
+# only SPEC...: into SPECS, the runner scenarios whose name= is one of
+# $ONLY's words, or all of them if ONLY is empty (make check, check-bochs).
+only() {
+	local s
+	SPECS=()
+	for s in "$@"; do
+		case " ${ONLY:-${s##*:name=}} " in *" ${s##*:name=} "*) SPECS+=("$s") ;; esac
+	done
+}

@@ -9,9 +9,10 @@
 # show INIT-parked CPUs surviving NMIs.  Bochs does: a CPU in wait-for-SIPI
 # ignores NMI there and keeps it pending (cpu/event.cc, handleWaitForEvent).
 #
-# It replaces run.sh's QEMU functions (qemu_start, qemu_stop, qemu_crashed,
-# qemu_monitor, probe_accel) with Bochs ones; the scenarios themselves are
-# run.sh's.  What differs for them:
+# It replaces run.sh's QEMU functions (qemu_start, qemu_stop, qemu_monitor,
+# probe_accel) with Bochs ones (qemu_crashed reads the exit status files,
+# which this qemu_start writes too); the scenarios themselves are run.sh's.
+# What differs for them:
 #   - Bochs has no direct kernel boot: each run boots an isolinux CD-ROM
 #     made for it, holding the kernel, the initramfs and the command line.
 #   - No virtio: the swap and data disks are flat ATA disks (ata0 master
@@ -201,19 +202,6 @@ qemu_stop() {
 	[ -z "$(tail -c 1 "$BXLOG_OF" 2>/dev/null)" ] || echo >>"$BXLOG_OF"
 	bochs_lines "$BXLOG" >>"$BXLOG_OF"
 	rm -f "$d/boot.iso" "$d/com1"
-}
-
-qemu_crashed() {
-	local f st
-	for f in "$1".exit.*; do
-		[ -f "$f" ] || continue
-		st=$(cat "$f")
-		if [ "$st" -gt 128 ] && [ "$st" -lt 160 ] && [ "$st" != 143 ]; then
-			echo "signal $((st - 128))"
-			return 0
-		fi
-	done
-	return 1
 }
 
 qemu_monitor() {
