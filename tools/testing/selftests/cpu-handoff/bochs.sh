@@ -187,7 +187,7 @@ bochs_lines() {
 	grep -a -E 'NMI Handler called|exception with no resolution|>>PANIC<<' "$1" 2>/dev/null |
 		grep -v 'ACPI control: soft power off' | sed 's/^/BOCHS: /'
 	grep -a -E '^\([0-9]+\) Breakpoint 2,' "${1%/*}/bochs.stdout.${1##*.}" 2>/dev/null |
-		sed 's/^(\([0-9]*\)).*/BOCHS: CPU\1 took an NMI in real mode (vector 2 stub at 0x600)/'
+		sed 's/^(\([0-9]*\)).*/BOCHS: CPU\1 took an NMI in real mode (stub at 0x600)/'
 }
 
 qemu_stop() {
