@@ -555,8 +555,8 @@ static void __noreturn trampoline_enter(void)
  * It waits in MWAIT on its own cache line with the deepest hint CPUID
  * leaf 5 lists, as mwait_play_dead() does on the same CPUs; the ask is a
  * store to the line, and an NMI if that has not woken it a millisecond
- * later.  Elsewhere it waits in HLT, and the ask comes with an NMI at
- * once, which an offline CPU returns from at once (exc_nmi()).  What
+ * later.  Elsewhere it waits in HLT, and the ask comes with an NMI
+ * straight away, which an offline CPU returns from at once (exc_nmi()).  What
  * this does not use is cpuidle's enter_dead (ACPI _CST I/O C-states): a
  * CPU in those loops cannot be asked to move.
  */
