@@ -25,14 +25,13 @@
  * power off, where some client BIOSes hang in SMI rendezvous with APs in
  * wait-for-SIPI (why 2023's version was reverted).
  *
- * Where INIT cannot be used at all, unusable() says why and the core keeps
- * the old behaviour.
+ * Where INIT cannot be used at all, handoff_init_unusable() says why, and
+ * the core parks with the trampoline or keeps the old behaviour.
  */
 
 #define pr_fmt(fmt) "cpu_handoff: " fmt
 
 #include <linux/cc_platform.h>
-#include <linux/cpu_handoff.h>
 #include <linux/cpufeature.h>
 #include <linux/dmi.h>
 #include <linux/init.h>
@@ -48,6 +47,8 @@
 #include <asm/tlbflush.h>
 #include <asm/uv/uv.h>
 
+#include "cpu_handoff.h"
+
 static bool noinit __ro_after_init;
 
 /*
@@ -62,7 +63,16 @@ static int __init cpu_handoff_noinit_setup(char *arg)
 }
 early_param("cpu_handoff_noinit", cpu_handoff_noinit_setup);
 
-static const char *init_unusable(void)
+/**
+ * handoff_init_unusable() - why CPUs cannot be parked with INIT here
+ *
+ * Also asked by the trampoline, which takes CPUs back with INIT-SIPI-SIPI
+ * where INIT can be used, and through its release word only where not.
+ *
+ * Return: NULL if INIT can be used on this machine, else a reason for the
+ * log.
+ */
+const char *handoff_init_unusable(void)
 {
 	if (noinit)
 		return "cpu_handoff_noinit on the command line";
@@ -160,18 +170,10 @@ static int init_park(unsigned int cpu)
 	return 0;
 }
 
-static const struct cpu_handoff_backend init_backend = {
+const struct handoff_method handoff_init_method = {
 	.name		= "init",
-	.rank		= 0,
-	.unusable	= init_unusable,
+	.unusable	= handoff_init_unusable,
 	.avoid		= init_avoid,
 	.prepare_cpu	= init_prepare_cpu,
 	.park		= init_park,
 };
-
-/* At early_initcall: the core, linked after arch/, chooses a method at its own. */
-static int __init cpu_handoff_init_register(void)
-{
-	return cpu_handoff_register_backend(&init_backend);
-}
-early_initcall(cpu_handoff_init_register);

@@ -6,7 +6,7 @@
  * and the release protocol.
  */
 #include <linux/linkage.h>
-#include <asm/cpu_handoff.h>
+#include <asm/cpu_handoff_trampoline.h>
 #include <asm/nospec-branch.h>
 #include <asm/page_types.h>
 #include <asm/processor-flags.h>

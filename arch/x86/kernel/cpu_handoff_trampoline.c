@@ -35,7 +35,6 @@
 
 #include <linux/cc_platform.h>
 #include <linux/cpu.h>
-#include <linux/cpu_handoff.h>
 #include <linux/cpufeature.h>
 #include <linux/cpuhotplug.h>
 #include <linux/crc32.h>
@@ -55,7 +54,7 @@
 #include <linux/tboot.h>
 
 #include <asm/apic.h>
-#include <asm/cpu_handoff.h>
+#include <asm/cpu_handoff_trampoline.h>
 #include <asm/e820/api.h>
 #include <asm/early_ioremap.h>
 #include <asm/fixmap.h>
@@ -70,7 +69,11 @@
 #include <asm/trapnr.h>
 #include <asm/vsyscall.h>
 
-/* A slot, as the park loop sees it (asm/cpu_handoff.h). */
+#include <trace/events/cpu_handoff.h>
+
+#include "cpu_handoff.h"
+
+/* A slot, as the park loop sees it (asm/cpu_handoff_trampoline.h). */
 struct handoff_slot {
 	u32 state;
 	u32 apicid;
@@ -433,7 +436,6 @@ static int build_area(bool inherit)
 }
 
 static bool trampoline_ready;
-static const struct cpu_handoff_backend x86_trampoline_backend;
 static void trampoline_play_dead(void);
 
 static const char *trampoline_unusable(void)
@@ -646,7 +648,7 @@ static void trampoline_play_dead(void)
 static void trampoline_stop_this_cpu(void)
 {
 	if (kexec_in_progress && smp_processor_id() != HANDOFF_BOOT_CPU &&
-	    cpu_handoff_stop_backend() == &x86_trampoline_backend)
+	    cpu_handoff_stop_method() == &handoff_trampoline_method)
 		trampoline_enter();
 	for (;;)
 		native_halt();
@@ -738,9 +740,8 @@ static void trampoline_resumed(void)
 		trampoline_ready = false;
 }
 
-static const struct cpu_handoff_backend x86_trampoline_backend = {
+const struct handoff_method handoff_trampoline_method = {
 	.name		= "trampoline",
-	.rank		= 1,
 	.unusable	= trampoline_unusable,
 	.refuse		= trampoline_refuse,
 	.select		= trampoline_select,
@@ -827,8 +828,9 @@ int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip
 	 * its slot saying parked; an NMI would then hit that kernel's stop
 	 * loop, in memory this kernel has overwritten.
 	 */
-	if (!cpu_handoff_unusable("init") || !trampoline_ready) {
+	if (!handoff_init_unusable() || !trampoline_ready) {
 		cmpxchg(&s->state, CPU_HANDOFF_SLOT_PARKED, CPU_HANDOFF_SLOT_FREE);
+		trace_cpu_handoff_wake(cpu, -ENOENT);
 		return -ENOENT;
 	}
 
@@ -854,11 +856,13 @@ int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip
 		release_fallbacks++;
 		pr_warn("CPU %u (APIC %#x) did not answer its release word; waking it the ordinary way\n",
 			cpu, apicid);
+		trace_cpu_handoff_wake(cpu, -ETIMEDOUT);
 		return -ETIMEDOUT;
 	}
 	WRITE_ONCE(s->state, CPU_HANDOFF_SLOT_FREE);
 	cpumask_set_cpu(cpu, &released_mask);
 	released++;
+	trace_cpu_handoff_wake(cpu, 0);
 	return 0;
 }
 
@@ -939,8 +943,16 @@ static int trampoline_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(trampoline);
 
-/* Map the area and build it, before the core picks a method and CPUs come up. */
-static int __init trampoline_init(void)
+/**
+ * handoff_trampoline_setup() - map the trampoline area and build it
+ *
+ * Called by the core before it picks a method, and before CPUs come up:
+ * CPUs released at boot come online through the online callback set up
+ * here.
+ *
+ * Context: early_initcall.
+ */
+void __init handoff_trampoline_setup(void)
 {
 	BUILD_BUG_ON(__fix_to_virt(FIX_CPU_HANDOFF) != CPU_HANDOFF_TRAMPOLINE_VADDR);
 	BUILD_BUG_ON(VSYSCALL_ADDR - PAGE_SIZE != CPU_HANDOFF_TRAMPOLINE_VADDR);
@@ -961,9 +973,7 @@ static int __init trampoline_init(void)
 	if (cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "cpu_handoff/trampoline:online",
 				      trampoline_cpu_online, NULL) < 0)
 		pr_warn("no CPU online callback: the code page stays executable after a release\n");
-	return cpu_handoff_register_backend(&x86_trampoline_backend);
 }
-early_initcall(trampoline_init);
 
 static int __init trampoline_late_init(void)
 {

@@ -7,16 +7,17 @@
  * A CPU left in a HLT or MWAIT loop in that memory runs whatever it finds
  * there on the next NMI, SMI or machine check: the triple faults seen with
  * nosmt on hibernation resume and on kexec.  Instead, this parks every CPU
- * but the controlling one with an architecture backend (on x86: INIT, into
+ * but the controlling one with an architecture method (on x86: INIT, into
  * wait-for-SIPI, where NMI, SMI and INIT are blocked), and the incoming
  * kernel wakes them with its ordinary CPU bringup.
  *
- * There can be several backends; cpu_handoff= picks one by name, or "auto"
- * takes the usable one of lowest rank that the architecture does not ask
- * to avoid on this machine (on x86: INIT, else the fixed-address
- * trampoline).  A backend that cannot serve one particular handoff (the
- * handoff would overwrite its park loop) makes way for the next usable
- * one, or, with none left, for the old behaviour, said in the log.
+ * Two methods: INIT (cpu_handoff_init.c) and, where INIT is not an option,
+ * a park loop in a fixed-address trampoline (cpu_handoff_trampoline.c).
+ * cpu_handoff= picks one by name, or "auto" takes INIT unless this machine
+ * cannot use it or should not (a BIOS on the SMI quirk list), else the
+ * trampoline.  A method that cannot serve one particular handoff (the
+ * handoff would overwrite its park loop) makes way for the other, or, with
+ * none left, for the old behaviour, said in the log.
  *
  * A handoff goes:
  *
@@ -27,7 +28,7 @@
  *            the square of the CPU count.
  *   commit   the point of no return, right before the jump: held CPUs
  *            answer, then prepare themselves (leave VMX/SVM, which
- *            cannot be undone), then the backend parks them and every
+ *            cannot be undone), then the method parks them and every
  *            offline CPU that has ever run this kernel.
  *   release  the handoff failed before the commit: held CPUs return.
  *
@@ -43,7 +44,6 @@
 #define pr_fmt(fmt) "cpu_handoff: " fmt
 
 #include <linux/cpu.h>
-#include <linux/cpu_handoff.h>
 #include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
@@ -58,6 +58,38 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/suspend.h>
+
+#include <asm/cpu_handoff.h>
+
+#include "cpu_handoff.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/cpu_handoff.h>
+
+/*
+ * Where a CPU is, as far as the handoff goes:
+ *
+ *   NONE       online, or offline in this kernel's own play_dead()
+ *   HELD       online and held with interrupts off in this kernel, until
+ *              the point of no return; can still be released
+ *   READY      held and prepared (virtualization off): parked from here,
+ *              or released
+ *   PARKED     parked: it runs no code of any kernel until the next
+ *              kernel wakes it
+ *   INHERITED  offline in this kernel's view after a handoff into it; the
+ *              kernel before parked it in a way this one cannot know, so
+ *              it is woken and parked again
+ *   SKIPPED    present but never booted: left where firmware put it,
+ *              because INIT to a CPU that never ran Linux is not safe
+ */
+enum cpu_handoff_state {
+	CPU_HANDOFF_NONE,
+	CPU_HANDOFF_HELD,
+	CPU_HANDOFF_READY,
+	CPU_HANDOFF_PARKED,
+	CPU_HANDOFF_INHERITED,
+	CPU_HANDOFF_SKIPPED,
+};
 
 /* How long the controlling CPU waits for CPUs to answer a hold or commit. */
 #define HOLD_TIMEOUT_US		(1000 * USEC_PER_MSEC)
@@ -77,16 +109,17 @@ enum hold_phase {
 enum handoff_mode {
 	MODE_AUTO,
 	MODE_OFF,
-	MODE_BACKEND,
+	MODE_METHOD,
 };
 
-#define MAX_BACKENDS	4
+/* In the order cpu_handoff=auto prefers them. */
+static const struct handoff_method *const methods[] = {
+	&handoff_init_method,
+	HANDOFF_TRAMPOLINE_METHOD,
+};
 
-static const struct cpu_handoff_backend *backends[MAX_BACKENDS];
-static unsigned int nr_backends;
-static bool policy_done;
 /* The chosen method, NULL for the old behaviour, and why. */
-static const struct cpu_handoff_backend *backend;
+static const struct handoff_method *chosen;
 static char policy_why[160];
 static enum handoff_mode mode = MODE_AUTO;
 static char mode_arg[16] __initdata;
@@ -96,8 +129,8 @@ static DEFINE_PER_CPU(enum cpu_handoff_state, handoff_state);
 static DEFINE_PER_CPU(call_single_data_t, hold_csd);
 
 static int hold_phase = HOLD_IDLE;
-/* The backend this handoff parks with: NULL halts held CPUs, as before. */
-static const struct cpu_handoff_backend *hold_backend;
+/* The method this handoff parks with: NULL halts held CPUs, as before. */
+static const struct handoff_method *hold_method;
 static atomic_t held_cpus;
 static atomic_t acked_cpus;
 static atomic_t ready_cpus;
@@ -196,104 +229,63 @@ static int __init cpu_handoff_setup(char *arg)
 }
 early_param("cpu_handoff", cpu_handoff_setup);
 
-/**
- * cpu_handoff_register_backend() - make a parking method available
- * @b: the backend; must stay valid for the kernel's lifetime
- *
- * Called by architecture code from an early_initcall: the method is
- * chosen at this file's early_initcall, which runs after those of arch/
- * (linked first), and before secondary CPUs come up.
- *
- * Return: 0, -ENOSPC if there are too many backends, or -EBUSY if the
- * method has already been chosen.
- */
-int cpu_handoff_register_backend(const struct cpu_handoff_backend *b)
-{
-	if (WARN_ON_ONCE(policy_done))
-		return -EBUSY;
-	if (nr_backends == MAX_BACKENDS)
-		return -ENOSPC;
-	backends[nr_backends++] = b;
-	return 0;
-}
-
-static const struct cpu_handoff_backend *find_backend(const char *name)
+static const struct handoff_method *find_method(const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < nr_backends; i++)
-		if (!strcmp(backends[i]->name, name))
-			return backends[i];
+	for (i = 0; i < ARRAY_SIZE(methods); i++)
+		if (methods[i] && !strcmp(methods[i]->name, name))
+			return methods[i];
 	return NULL;
 }
 
-static const char *backend_unusable(const struct cpu_handoff_backend *b)
+static const char *method_unusable(const struct handoff_method *m)
 {
-	return b->unusable ? b->unusable() : NULL;
+	return m->unusable ? m->unusable() : NULL;
 }
 
-/**
- * cpu_handoff_unusable() - why a parking method cannot be used here
- * @name: the method's name, as accepted by cpu_handoff=
- *
- * Lets one backend ask about another: the trampoline takes CPUs back with
- * INIT-SIPI-SIPI where INIT can be used, and through its release word
- * only where it cannot.
- *
- * Return: NULL if the method is registered and usable on this machine,
- * else a reason for the log.
- */
-const char *cpu_handoff_unusable(const char *name)
+/* cpu_handoff=auto: the first usable method this machine does not avoid. */
+static const struct handoff_method *pick_auto(void)
 {
-	const struct cpu_handoff_backend *b = find_backend(name);
-
-	return b ? backend_unusable(b) : "not built in";
-}
-
-/* cpu_handoff=auto: the usable, not avoided backend of lowest rank. */
-static const struct cpu_handoff_backend *pick_auto(void)
-{
-	const struct cpu_handoff_backend *best = NULL;
-	unsigned int i, rank;
 	size_t n = strlen(policy_why);
+	unsigned int i;
 
-	for (rank = 0; rank < 16 && !best; rank++) {
-		for (i = 0; i < nr_backends; i++) {
-			const struct cpu_handoff_backend *b = backends[i];
-			const char *why, *what = "unusable";
+	for (i = 0; i < ARRAY_SIZE(methods); i++) {
+		const struct handoff_method *m = methods[i];
+		const char *why, *what = "unusable";
 
-			if (b->rank != rank)
-				continue;
-			why = backend_unusable(b);
-			if (!why && b->avoid) {
-				why = b->avoid();
-				what = "avoided";
-			}
-			if (!why) {
-				best = b;
-				break;
-			}
-			n += scnprintf(policy_why + n, sizeof(policy_why) - n, "; %s %s: %s",
-				       b->name, what, why);
+		if (!m)
+			continue;
+		why = method_unusable(m);
+		if (!why && m->avoid) {
+			why = m->avoid();
+			what = "avoided";
 		}
+		if (!why)
+			return m;
+		n += scnprintf(policy_why + n, sizeof(policy_why) - n, "; %s %s: %s",
+			       m->name, what, why);
 	}
-	return best;
+	return NULL;
 }
 
-/* Resolve cpu_handoff= once the backends have registered, before SMP bringup. */
+/* Resolve cpu_handoff= before SMP bringup. */
 static int __init cpu_handoff_policy_init(void)
 {
-	const struct cpu_handoff_backend *b = NULL;
+	const struct handoff_method *b;
 	char names[64] = "";
 	unsigned int i;
 	size_t n = 0;
 	const char *why;
 
-	policy_done = true;
-	for (i = 0; i < nr_backends; i++)
-		n += scnprintf(names + n, sizeof(names) - n, ", %s", backends[i]->name);
+	/* Before the choice: it decides whether the trampoline can be used. */
+	handoff_trampoline_setup();
 
-	b = find_backend(mode_arg);
+	for (i = 0; i < ARRAY_SIZE(methods); i++)
+		if (methods[i])
+			n += scnprintf(names + n, sizeof(names) - n, ", %s", methods[i]->name);
+
+	b = find_method(mode_arg);
 	if (mode_arg_cut) {
 		pr_warn("unknown cpu_handoff=%s...; accepted: auto, off%s; using auto\n",
 			mode_arg, names);
@@ -303,15 +295,15 @@ static int __init cpu_handoff_policy_init(void)
 	} else if (!strcmp(mode_arg, "off")) {
 		mode = MODE_OFF;
 	} else if (b) {
-		mode = MODE_BACKEND;
+		mode = MODE_METHOD;
 	} else {
 		pr_warn("unknown cpu_handoff=%s; accepted: auto, off%s; using auto\n",
 			mode_arg, names);
 		mode = MODE_AUTO;
 	}
 
-	if (mode == MODE_BACKEND) {
-		why = backend_unusable(b);
+	if (mode == MODE_METHOD) {
+		why = method_unusable(b);
 		if (why) {
 			pr_warn("cpu_handoff=%s cannot be used here (%s); using auto\n",
 				b->name, why);
@@ -319,7 +311,7 @@ static int __init cpu_handoff_policy_init(void)
 				  "auto; cpu_handoff=%s unusable: %s", b->name, why);
 			mode = MODE_AUTO;
 		} else {
-			backend = b;
+			chosen = b;
 			scnprintf(policy_why, sizeof(policy_why), "cpu_handoff=%s", b->name);
 		}
 	} else if (mode == MODE_OFF) {
@@ -328,35 +320,50 @@ static int __init cpu_handoff_policy_init(void)
 		strscpy(policy_why, "auto", sizeof(policy_why));
 	}
 	if (mode == MODE_AUTO)
-		backend = pick_auto();
+		chosen = pick_auto();
 
-	if (!backend) {
+	if (!chosen) {
 		pr_info("CPUs are parked as without this option (%s)\n", policy_why);
 		return 0;
 	}
-	pr_info("handoffs park CPUs with %s (%s)\n", backend->name, policy_why);
-	if (backend->select)
-		backend->select();
+	pr_info("handoffs park CPUs with %s (%s)\n", chosen->name, policy_why);
+	if (chosen->select)
+		chosen->select();
 	return 0;
 }
 early_initcall(cpu_handoff_policy_init);
 
-/**
- * cpu_handoff_chosen() - the method handoffs park CPUs with
- *
- * Return: the backend chosen at boot, or NULL if CPUs are parked as
- * without this option.
+/*
+ * The method one handoff parks CPUs with: the chosen one, unless it refuses
+ * this handoff; then the other usable one that does not; else NULL, for
+ * the old behaviour.  The same answer for every caller during a handoff,
+ * so that CPUs that park themselves and the controlling CPU agree.
+ * Interrupts off during a handoff.
  */
-const struct cpu_handoff_backend *cpu_handoff_chosen(void)
+static const struct handoff_method *method_for(enum cpu_handoff_reason reason)
 {
-	return backend;
+	unsigned int i;
+
+	if (!chosen)
+		return NULL;
+	if (!chosen->refuse || !chosen->refuse(reason))
+		return chosen;
+	for (i = 0; i < ARRAY_SIZE(methods); i++) {
+		const struct handoff_method *m = methods[i];
+
+		if (!m || m == chosen || method_unusable(m))
+			continue;
+		if (!m->refuse || !m->refuse(reason))
+			return m;
+	}
+	return NULL;
 }
 
 /* What cpu_handoff_will_park() chose, for CPUs that are being stopped. */
-static const struct cpu_handoff_backend *stop_backend;
+static const struct handoff_method *stop_method;
 
 /**
- * cpu_handoff_will_park() - will a backend park the CPUs of this handoff?
+ * cpu_handoff_will_park() - will a method park the CPUs of this handoff?
  * @reason: the handoff
  *
  * Return: true if cpu_handoff_park_stopped() or the hold will park CPUs
@@ -364,68 +371,38 @@ static const struct cpu_handoff_backend *stop_backend;
  */
 bool cpu_handoff_will_park(enum cpu_handoff_reason reason)
 {
-	const struct cpu_handoff_backend *b = cpu_handoff_backend_for(reason);
+	const struct handoff_method *b = method_for(reason);
 
-	WRITE_ONCE(stop_backend, b);
+	WRITE_ONCE(stop_method, b);
 	return b;
 }
 
 /**
- * cpu_handoff_stop_backend() - the method CPUs being stopped park with
+ * cpu_handoff_stop_method() - the method CPUs being stopped park with
  *
  * What the controlling CPU's last cpu_handoff_will_park() chose, before
  * it stopped the others.  A CPU being stopped for kexec asks this rather
- * than cpu_handoff_backend_for(): with SME it has written back and
+ * than method_for(): with SME it has written back and
  * invalidated its caches (stop_this_cpu()) and must change as little
- * memory as it can from then on, and the backends' refuse() checks read
+ * memory as it can from then on, and the methods' refuse() checks read
  * and checksum tens of KiB.
  *
  * Context: any; it only reads a pointer.
- * Return: the backend, or NULL for the old behaviour.
+ * Return: the method, or NULL for the old behaviour.
  */
-const struct cpu_handoff_backend *cpu_handoff_stop_backend(void)
+const struct handoff_method *cpu_handoff_stop_method(void)
 {
-	return READ_ONCE(stop_backend);
-}
-
-/**
- * cpu_handoff_backend_for() - the method one handoff parks CPUs with
- * @reason: the handoff
- *
- * The chosen method, unless it refuses this handoff; then the next usable
- * one that does not.  The same answer for every caller during a handoff,
- * so that CPUs that park themselves and the controlling CPU agree.
- *
- * Context: any; interrupts off during a handoff.
- * Return: the backend, or NULL for the old behaviour.
- */
-const struct cpu_handoff_backend *cpu_handoff_backend_for(enum cpu_handoff_reason reason)
-{
-	unsigned int i;
-
-	if (!backend)
-		return NULL;
-	if (!backend->refuse || !backend->refuse(reason))
-		return backend;
-	for (i = 0; i < nr_backends; i++) {
-		const struct cpu_handoff_backend *b = backends[i];
-
-		if (b == backend || backend_unusable(b))
-			continue;
-		if (!b->refuse || !b->refuse(reason))
-			return b;
-	}
-	return NULL;
+	return READ_ONCE(stop_method);
 }
 
 /* Say once per handoff why it does not park with the chosen method. */
 static void report_fallback(enum cpu_handoff_reason reason,
-			    const struct cpu_handoff_backend *used)
+			    const struct handoff_method *used)
 {
-	if (used == backend)
+	if (used == chosen)
 		return;
 	pr_warn("%s: %s cannot be used for this handoff (%s); %s\n",
-		reason_names[reason], backend->name, backend->refuse(reason),
+		reason_names[reason], chosen->name, chosen->refuse(reason),
 		used ? used->name : "CPUs are left halted in this kernel, as without this option");
 }
 
@@ -456,7 +433,7 @@ static void hold_this_cpu(void *unused)
 	}
 
 	if (phase == HOLD_PREPARE) {
-		const struct cpu_handoff_backend *b = READ_ONCE(hold_backend);
+		const struct handoff_method *b = READ_ONCE(hold_method);
 
 		if (b->prepare_cpu)
 			b->prepare_cpu();
@@ -526,7 +503,7 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 {
 	unsigned int cpu, self, want;
 
-	if (!backend)
+	if (!chosen)
 		return -EOPNOTSUPP;
 	if (WARN_ON_ONCE(holding))
 		return -EBUSY;
@@ -534,9 +511,9 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	 * What the handoff will overwrite is known by now (the image is
 	 * loaded): if no method can serve it, the caller's old way it is.
 	 */
-	hold_backend = cpu_handoff_backend_for(reason);
-	report_fallback(reason, hold_backend);
-	if (!hold_backend)
+	hold_method = method_for(reason);
+	report_fallback(reason, hold_method);
+	if (!hold_method)
 		return -EOPNOTSUPP;
 	if (reason == CPU_HANDOFF_RESTORE && image_kind == IMAGE_LEAVES_CPUS)
 		pr_warn("%s: the image kernel does not re-park CPUs: those it offlined by hand stay in wait-for-SIPI until reboot\n",
@@ -612,11 +589,25 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		local_irq_enable();
 		set_cpus_allowed_ptr(current, &saved_allowed);
 		cpu_hotplug_enable();
+		trace_cpu_handoff_hold(reason, atomic_read(&held_cpus), -EBUSY);
 		return -EBUSY;
 	}
 	stats_check();
 	stats.hold_ns = local_clock() - hold_start_ns;
+	trace_cpu_handoff_hold(reason, want, 0);
 	return 0;
+}
+
+/* Park one held and prepared CPU, or an offline one. */
+static int park_cpu(unsigned int cpu)
+{
+	bool online = get_state(cpu) == CPU_HANDOFF_READY;
+	int ret = hold_method->park(cpu);
+
+	trace_cpu_handoff_park(hold_reason, cpu, online, hold_method->name, ret);
+	if (!ret)
+		set_state(cpu, CPU_HANDOFF_PARKED);
+	return ret;
 }
 
 /* Park CPUs that have run this kernel; leave the boot CPU and never-booted CPUs alone. */
@@ -632,29 +623,13 @@ static void park_offline_cpus(unsigned int self)
 			stats.skipped++;
 			continue;
 		}
-		if (cpu_handoff_park_cpu(cpu))
+		if (park_cpu(cpu))
 			stats.failed++;
 		else
 			stats.offline++;
 	}
 }
 
-/**
- * cpu_handoff_park_cpu() - park one CPU with the backend
- * @cpu: a held and prepared CPU, or an offline one
- *
- * A separate, traceable function so that ftrace can follow every park.
- *
- * Return: the backend's result.
- */
-noinline int cpu_handoff_park_cpu(unsigned int cpu)
-{
-	int ret = hold_backend->park(cpu);
-
-	if (!ret)
-		set_state(cpu, CPU_HANDOFF_PARKED);
-	return ret;
-}
 
 /**
  * cpu_handoff_commit() - the point of no return: park all other CPUs
@@ -704,7 +679,7 @@ int cpu_handoff_commit(void)
 	smp_store_release(&hold_phase, HOLD_PARK);
 	t0 = stats_begin_park();
 	for_each_cpu(cpu, &held_mask) {
-		if (cpu_handoff_park_cpu(cpu))
+		if (park_cpu(cpu))
 			stats.failed++;
 		else
 			stats.held++;
@@ -716,7 +691,7 @@ int cpu_handoff_commit(void)
 	stats.park_ns = now - t0;
 	stats.total_ns = now - hold_start_ns;
 	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed; hold %llu us, park %llu us [%s]\n",
-		reason_names[hold_reason], stats.held + stats.offline, hold_backend->name,
+		reason_names[hold_reason], stats.held + stats.offline, hold_method->name,
 		stats.held, stats.offline, stats.skipped, stats.failed,
 		div_u64(stats.hold_ns, NSEC_PER_USEC), div_u64(stats.park_ns, NSEC_PER_USEC),
 		policy_why);
@@ -755,19 +730,20 @@ void cpu_handoff_release(void)
  * Not for a crash kexec: see Documentation/arch/x86/cpu-handoff.rst.
  *
  * Context: interrupts off; every other CPU stopped or offline.
- * Return: the number of CPUs the backend could not park (0 when all were
+ * Return: the number of CPUs the method could not park (0 when all were
  * parked), which the caller must treat the old way; -EOPNOTSUPP if no
- * backend parks this handoff, and the caller keeps its old method.
+ * method parks this handoff, and the caller keeps its old method.
  */
 int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 {
 	unsigned int cpu, self = smp_processor_id(), parked = 0, primary = 0;
 	u64 t0;
 
-	hold_backend = cpu_handoff_backend_for(reason);
-	if (!hold_backend)
+	hold_method = method_for(reason);
+	if (!hold_method)
 		return -EOPNOTSUPP;
-	report_fallback(reason, hold_backend);
+	hold_reason = reason;
+	report_fallback(reason, hold_method);
 
 	t0 = stats_begin_park();
 	stats.hold_ns = 0;
@@ -783,7 +759,7 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 			stats.skipped++;
 			continue;
 		}
-		if (cpu_handoff_park_cpu(cpu)) {
+		if (park_cpu(cpu)) {
 			stats.failed++;
 		} else {
 			parked++;
@@ -796,7 +772,7 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 	if (reason == CPU_HANDOFF_KEXEC_JUMP)
 		parked_for_jump = true;
 	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed%s; park %llu us [%s]\n",
-		reason_names[reason], parked, hold_backend->name, stats.skipped, stats.failed,
+		reason_names[reason], parked, hold_method->name, stats.skipped, stats.failed,
 		primary ? ", the boot CPU left stopped" : "",
 		div_u64(stats.park_ns, NSEC_PER_USEC), policy_why);
 	return stats.failed;
@@ -810,25 +786,6 @@ static struct cpumask inherited_mask;
 /* Set by cpu_handoff_restored(): re-park inherited CPUs at the thaw. */
 static bool restored;
 
-/**
- * cpu_handoff_wake_cpu() - take one inherited CPU back and re-park it
- * @cpu: an inherited CPU, offline in this kernel's view
- *
- * Bringing the CPU up sends INIT-SIPI-SIPI, which resets it wherever the
- * previous kernel left it; cpu_boot_and_park() then sends it back into
- * this kernel's play_dead() from CPUHP_AP_ONLINE_IDLE, the way nosmt
- * boots siblings, so it is never activated: no task is scheduled on it,
- * nosmt sibling or CPU offlined by hand.  A separate, traceable function
- * so that ftrace can follow every re-park.
- *
- * Context: cpu_handoff_thaw(), with the CPU maps lock held.
- * Return: 0, or the error from cpu_boot_and_park().
- */
-noinline int cpu_handoff_wake_cpu(unsigned int cpu)
-{
-	return cpu_boot_and_park(cpu);
-}
-
 static void repark_inherited(void)
 {
 	unsigned int cpu, done = 0, failed = 0;
@@ -838,14 +795,23 @@ static void repark_inherited(void)
 	stats_check();
 	WRITE_ONCE(stats.repark_pending, 1);
 
-	/* Before any CPU goes offline into the backend's loop again. */
-	if (backend->resumed)
-		backend->resumed();
+	/* Before any CPU goes offline into the method's loop again. */
+	if (chosen->resumed)
+		chosen->resumed();
 
 	for_each_cpu(cpu, &inherited_mask) {
 		if (get_state(cpu) != CPU_HANDOFF_INHERITED)
 			continue;
-		ret = cpu_handoff_wake_cpu(cpu);
+		/*
+		 * Bringing the CPU up sends INIT-SIPI-SIPI, which resets it
+		 * wherever the previous kernel left it; cpu_boot_and_park()
+		 * then sends it back into this kernel's play_dead() from
+		 * CPUHP_AP_ONLINE_IDLE, the way nosmt boots siblings, so it is
+		 * never activated: no task is scheduled on it, nosmt sibling
+		 * or CPU offlined by hand.
+		 */
+		ret = cpu_boot_and_park(cpu);
+		trace_cpu_handoff_repark(cpu, ret);
 		set_state(cpu, CPU_HANDOFF_NONE);
 		if (ret) {
 			pr_err("re-parking CPU %u failed: %d\n", cpu, ret);
@@ -902,7 +868,7 @@ static void inherit_offline_cpus(const struct cpumask *frozen)
  */
 unsigned long cpu_handoff_image_header(void)
 {
-	return backend ? IMAGE_REPARKS : 0;
+	return chosen ? IMAGE_REPARKS : 0;
 }
 
 /**
@@ -931,7 +897,7 @@ void cpu_handoff_image_header_read(unsigned long word)
  */
 void cpu_handoff_restored(void)
 {
-	restored = !!backend;
+	restored = !!chosen;
 }
 
 /**
@@ -952,7 +918,7 @@ void cpu_handoff_restored(void)
  */
 void cpu_handoff_thaw(const struct cpumask *frozen)
 {
-	if (!backend || !(restored || parked_for_jump))
+	if (!chosen || !(restored || parked_for_jump))
 		return;
 	restored = false;
 	parked_for_jump = false;
@@ -973,7 +939,7 @@ void cpu_handoff_thaw(const struct cpumask *frozen)
  */
 bool cpu_handoff_resumed(void)
 {
-	return backend;
+	return chosen;
 }
 
 /* ------------------------------------------------------------------ */
@@ -994,7 +960,7 @@ DEFINE_SHOW_ATTRIBUTE(state);
 
 static int method_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%s (%s)\n", backend ? backend->name : "off", policy_why);
+	seq_printf(m, "%s (%s)\n", chosen ? chosen->name : "off", policy_why);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(method);
@@ -1020,7 +986,7 @@ static struct dentry *debugfs_dir;
 /**
  * cpu_handoff_debugfs_dir() - the cpu_handoff directory in debugfs
  *
- * For backends that add their own files.
+ * For the methods' own files.
  *
  * Context: process context, from an initcall.
  * Return: the directory (an error pointer if debugfs is not available,
