@@ -25,7 +25,8 @@
 #   make check-bochs  NMIs into parked CPUs under Bochs, which blocks NMI
 #                   in wait-for-SIPI as the SDM says (about an hour; not in
 #                   test; installs bochs, builds two more kernels)
-#   make series     the mailing-list series + cover letter -> build/series/
+#   make series     the mailing-list series + cover letter -> build/series/,
+#                   signed off as you (git config); DRAFT=1 for a draft
 #   make lint       git am, every prefix builds, checkpatch, sparse, W=1,
 #                   kernel-doc, htmldocs
 #   make clean      drop build outputs, keep the unpacked base
@@ -51,7 +52,7 @@ RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INI
 all: kernels guest
 
 help:
-	@sed -n '3,33p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,34p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
@@ -136,15 +137,18 @@ faults: kernels guest
 lint-deps:
 	@$(REPO)/mk/deps.sh lint
 
+# Signed off as you (git config user.name/user.email, or AUTHOR_NAME=,
+# AUTHOR_EMAIL=); DRAFT=1 for a draft when you have no identity here.
 series: tree
-	@$(REPO)/mk/series.sh
+	@DRAFT=$(DRAFT) $(REPO)/mk/series.sh
 
-lint: series lint-deps
-	@LINT=quick $(REPO)/mk/lint.sh
+# lint writes the series itself: a draft if no real identity is set.
+lint: tree lint-deps
+	@DRAFT=$(DRAFT) LINT=quick $(REPO)/mk/lint.sh
 
 # lint, building bzImage after every patch and the admin-guide's htmldocs.
-lint-full: series lint-deps
-	@LINT=full $(REPO)/mk/lint.sh
+lint-full: tree lint-deps
+	@DRAFT=$(DRAFT) LINT=full $(REPO)/mk/lint.sh
 
 clean:
 	rm -rf $(BUILD)/out $(BUILD)/series $(BUILD)/series.git $(BUILD)/lint $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/check-full $(BUILD)/measure $(BUILD)/bench $(BUILD)/soak $(BUILD)/faults $(BUILD)/check-bochs

@@ -18,37 +18,66 @@ base_get() {
 	sed -n "s/^$1[[:space:]]*=[[:space:]]*//p" "$REPO/BASE"
 }
 
-# manifest_baseline_hooks: the patches/ entries that also go on the
-# unpatched baseline (patches marked "baseline" in MANIFEST).
-manifest_baseline_hooks() {
-	awk '
-		/^patch:/ { inpatch = 1; base = 0; n = 0; next }
-		/^[[:space:]]+baseline[[:space:]]*$/ { base = 1; for (i = 0; i < n; i++) print hooks[i]; next }
-		/^[[:space:]]+hook:/ { h = $2; if (base) print h; else hooks[n++] = h; next }
-	' "$REPO/MANIFEST" | sort -u
+# The identity a draft series is signed off as when nobody real is
+# configured (and the one the committed patches/ mails carry).
+PLACEHOLDER_NAME="CPU Handoff Developers"
+PLACEHOLDER_EMAIL="cpu-handoff@lists.example.org"
+
+# identity: who signs the series off: AUTHOR_NAME and AUTHOR_EMAIL if set,
+# else git config user.name and user.email, into ID_NAME and ID_EMAIL.
+# Returns 1, with the reason in ID_WHY, if either is missing or is a
+# placeholder: ours, or an address in a domain reserved for examples and
+# tests (RFC 2606, RFC 6761: example, example.com/.net/.org, invalid,
+# localhost, test, and their subdomains) or local (.local, .localdomain).
+identity() {
+	ID_NAME=${AUTHOR_NAME:-$(git -C "$REPO" config user.name 2>/dev/null || true)}
+	ID_EMAIL=${AUTHOR_EMAIL:-$(git -C "$REPO" config user.email 2>/dev/null || true)}
+	ID_WHY=""
+	local domain=${ID_EMAIL##*@}
+	domain=${domain,,}
+	if [ -z "${ID_NAME//[[:space:]]/}" ]; then
+		ID_WHY="no name (git config user.name, or AUTHOR_NAME)"
+	elif [ -z "$ID_EMAIL" ]; then
+		ID_WHY="no email address (git config user.email, or AUTHOR_EMAIL)"
+	elif [ "$ID_NAME" = "$PLACEHOLDER_NAME" ] || [ "$ID_EMAIL" = "$PLACEHOLDER_EMAIL" ]; then
+		ID_WHY="'$ID_NAME <$ID_EMAIL>' is the project's placeholder"
+	else
+		case $ID_EMAIL in
+		*@*.*) ;;
+		*) ID_WHY="'$ID_EMAIL' is not a mail address" ;;
+		esac
+		case .$domain in
+		*.example | *.example.com | *.example.net | *.example.org | *.invalid | *.localhost | *.test | *.localdomain | *.local)
+			ID_WHY="'$ID_EMAIL' is a placeholder address (its domain is reserved for examples and tests, or local)"
+			;;
+		esac
+	fi
+	[ -z "$ID_WHY" ]
 }
 
-# manifest_baseline_files: new files that also go on the baseline.
-manifest_baseline_files() {
-	awk '
-		/^patch:/ { base = 0; n = 0; next }
-		/^[[:space:]]+baseline[[:space:]]*$/ { base = 1; for (i = 0; i < n; i++) print files[i]; next }
-		/^[[:space:]]+file:/ { f = $2; if (base) print f; else files[n++] = f; next }
-	' "$REPO/MANIFEST" | sort -u
-}
-
-# series_entries: patches/series in order, comments and blanks dropped.
+# series_entries [DIR]: DIR/patches/series in order (DIR: this repository,
+# or testbed), comments and blanks dropped.
 series_entries() {
-	[ -f "$REPO/patches/series" ] || return 0
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$REPO/patches/series" |
+	local s=$REPO/${1:+$1/}patches/series
+	[ -f "$s" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$s" |
 		awk '{ print $1 }'
 }
 
-# new_files: our new kernel-layout files (everything under these top-level
-# directories is ours and is linked into the assembled tree).
-new_files() {
-	local d
-	cd "$REPO" || exit 1
+# testbed_entries: the test bed's hooks (testbed/patches/series), in order.
+# They go on both assembled trees, on top of the series in build/linux and
+# on the bare base in build/linux-base, and never into the mailing-list
+# series (testbed/README.md).
+testbed_entries() {
+	series_entries testbed
+}
+
+# new_files [DIR]: our new kernel-layout files (everything under these
+# top-level directories is ours and is linked into the assembled tree):
+# the series' (DIR empty), or the test bed's (DIR = testbed), as paths in
+# the kernel tree.
+new_files() (
+	cd "$REPO${1:+/$1}" || exit 1
 	for d in arch block drivers include init kernel lib mm Documentation tools; do
 		[ -d "$d" ] || continue
 		if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1; then
@@ -57,7 +86,7 @@ new_files() {
 			find "$d" -type f
 		fi
 	done | sort -u
-}
+)
 
 # only SPEC...: into SPECS, the runner scenarios whose name= is one of
 # $ONLY's words, or all of them if ONLY is empty (make check, check-bochs).

@@ -1,6 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make lint: what a maintainer would run on build/series/ (make series).
+# make lint: what a maintainer would run on build/series/, which it
+# writes first (mk/series.sh): signed off as you if git has your identity,
+# else a draft (DRAFT=1, said on stdout and in build/lint/series.log), so
+# that lint runs on a clean clone with no identity too.
 #
 #   1. git am of the whole series onto a fresh checkout of the pinned base;
 #   2. scripts/checkpatch.pl --strict on every patch: no ERROR, no WARNING,
@@ -11,8 +14,9 @@
 #      it the three patches that touch widely included headers); the
 #      default compiles, at every prefix, each C file the series adds or
 #      changes, and the whole series is built as the test kernel anyway;
-#   4. sparse (C=2) and W=1 on our new C files: no warning;
-#   5. scripts/kernel-doc on our new files: no warning;
+#   4. sparse (C=2) and W=1 on our new C files: no warning; the test bed's
+#      (testbed/, not in the series) too, on top of the series;
+#   5. scripts/kernel-doc on our new files and the test bed's: no warning;
 #   6. make htmldocs for Documentation/arch/x86 (our page), and with
 #      LINT=full the admin-guide too (kernel-parameters.txt is included
 #      there as a literal block, so Sphinx does not parse our entry).
@@ -40,10 +44,21 @@ pass() {
 	echo "ok - $*"
 }
 
+mkdir -p "$L"
+# 0. The series, as you or as a draft.
+if [ "${DRAFT:-0}" = 0 ] && ! identity; then
+	echo "# no real identity to sign the series off ($ID_WHY): linting a draft (DRAFT=1)" |
+		tee "$L/series.log"
+	DRAFT=1
+fi
+DRAFT=${DRAFT:-0} "$REPO/mk/series.sh" >>"$L/series.log" 2>&1 || {
+	sed 's/^/#   /' "$L/series.log"
+	die "make series failed (see $L/series.log)"
+}
+sed 's/^ */# /' "$L/series.log" | grep -v '^# no real identity' || true
 ls "$series"/0001-*.patch >/dev/null 2>&1 || die "no series in $series; run 'make series'"
 config=$BUILD/out/patched/.config
 [ -f "$config" ] || die "$config is missing; run 'make kernel' first"
-mkdir -p "$L"
 
 # 1. git am onto a fresh base.
 rm -rf "$tree"
@@ -194,8 +209,29 @@ for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
 	fi
 done
 
+# The test bed (testbed/: the NMI injector) is not in the series, but its
+# files are ours too: put it on top of the series, as mk/tree.sh does in
+# build/linux, for sparse, W=1 and kernel-doc.
+git -C "$tree" checkout -q -B lint-testbed lint
+bed=$(new_files testbed)
+bedok=1
+for p in $(testbed_entries); do
+	git -C "$tree" apply --index "$REPO/testbed/patches/$p" >>"$L/testbed.log" 2>&1 || bedok=0
+done
+for f in $bed; do
+	mkdir -p "$(dirname "$tree/$f")"
+	cp "$REPO/testbed/$f" "$tree/$f"
+	git -C "$tree" add -f "$f"
+done
+git -C "$tree" -c user.name=lint -c user.email=lint@localhost commit -q -m testbed
+cp "$config" "$out/.config"
+if [ "$bedok" = 0 ] || ! kmake olddefconfig >>"$L/testbed.log" 2>&1; then
+	fail "testbed/ does not go on top of the series (see $L/testbed.log): sparse, W=1 and kernel-doc skip it"
+	bed=""
+fi
+
 # Our new C files, as objects.
-ours=$(cd "$REPO" && new_files)
+ours=$( (cd "$REPO" && new_files) ; for f in $bed; do echo "$f"; done)
 objs=""
 for f in $ours; do
 	case $f in
@@ -283,7 +319,7 @@ else
 	tail -n 5 "$log" | sed 's/^/#   /'
 fi
 
-git -C "$tree" checkout -q lint
+git -C "$tree" checkout -q -f lint
 if [ "$fails" = 0 ]; then
 	echo "lint: all checks passed"
 else

@@ -10,9 +10,18 @@
 #
 # Writes build/series/: the patches and a cover letter (git format-patch,
 # with base-commit:), and build/series.git, the commits themselves.
+# testbed/ (the test-only NMI injector) is not part of the series.
 # Fails if a new file or a patches/ entry is in no block or in two, if
 # MANIFEST and patches/series disagree on the order of the hooks, or if
 # a hook does not apply.
+#
+# Every patch is From: and Signed-off-by: the person who runs this (git
+# config user.name and user.email; AUTHOR_NAME, AUTHOR_EMAIL override),
+# who is also the M: of our MAINTAINERS entry (its "M: @AUTHOR@" line).
+# With no identity, or a placeholder one (lib.sh: identity), it writes
+# nothing and fails, unless DRAFT=1: a draft, "[DRAFT PATCH n/N]", with a
+# note atop the cover letter, signed off as that identity or, if there is
+# none, as the project's placeholder.
 set -e
 . "$(dirname "$0")/lib.sh"
 
@@ -20,8 +29,34 @@ src=$BUILD/linux
 git=$BUILD/series.git
 out=$BUILD/series
 work=$BUILD/.series
-aname=${AUTHOR_NAME:-CPU Handoff Developers}
-amail=${AUTHOR_EMAIL:-cpu-handoff@lists.example.org}
+case ${DRAFT:-0} in 0 | no | n | "") draft=0 ;; *) draft=1 ;; esac
+drafted=""
+if identity; then
+	aname=$ID_NAME
+	amail=$ID_EMAIL
+elif [ "$draft" = 1 ]; then
+	if [ -n "${ID_NAME//[[:space:]]/}" ] && [ -n "$ID_EMAIL" ]; then
+		aname=$ID_NAME
+		amail=$ID_EMAIL
+	else
+		aname=$PLACEHOLDER_NAME
+		amail=$PLACEHOLDER_EMAIL
+	fi
+	drafted=$ID_WHY
+else
+	echo "error: make series signs every patch off as the person who runs it, and the" >&2
+	echo "  identity here cannot be: $ID_WHY." >&2
+	echo "  Set yours (git config user.name 'Your Name'; git config user.email you@domain," >&2
+	echo "  or AUTHOR_NAME= and AUTHOR_EMAIL=), or ask for a draft not to be sent:" >&2
+	echo "  make series DRAFT=1.  Nothing was written." >&2
+	exit 1
+fi
+signoff="Signed-off-by: $aname <$amail>"
+prefix="PATCH"
+if [ "$draft" = 1 ]; then
+	prefix="DRAFT PATCH"
+	drafted=${drafted:-DRAFT=1 was asked for}
+fi
 
 [ -d "$src/.git" ] || die "$src is not assembled; run 'make tree'"
 rm -rf "$work" && mkdir -p "$work"
@@ -31,7 +66,10 @@ awk -v OFS='\t' '
 	/^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
 	/^patch:/ { n++; sub(/^patch:[[:space:]]*/, ""); print n, "subject", $0; next }
 	/^[[:space:]]+(file|hook|body):/ { k = $1; sub(/:$/, "", k); print n, k, $2; next }
-	/^[[:space:]]+baseline[[:space:]]*$/ { print n, $1, "-"; next }
+	/^[[:space:]]+baseline[[:space:]]*$/ {
+		printf "MANIFEST: \"baseline\" is gone: test-bed-only material goes in testbed/ (testbed/README.md)\n" > "/dev/stderr"
+		bad = 1; next
+	}
 	/^[[:space:]]+check:/ { next }
 	{ printf "MANIFEST: cannot parse: %s\n", $0 > "/dev/stderr"; bad = 1 }
 	END { exit bad }
@@ -75,13 +113,17 @@ basecommit=$(git -C "$git" rev-parse HEAD)
 # (after the preamble, which ends before "3C59X NETWORK DRIVER"), with the
 # F: lines whose files exist so far: checkpatch wants MAINTAINERS updated
 # by every patch that adds files, so the entry grows with the series.
+# Its "M:	@AUTHOR@" line becomes the person signing the series off.
 merge_maintainers() {
-	python3 - "$git" "$REPO/MAINTAINERS" <<-'EOF'
+	python3 - "$git" "$REPO/MAINTAINERS" "$aname <$amail>" <<-'EOF'
 	import os, sys
-	tree, ours = sys.argv[1], sys.argv[2]
+	tree, ours, me = sys.argv[1], sys.argv[2], sys.argv[3]
 	path = os.path.join(tree, 'MAINTAINERS')
 	lines = open(path).read().split('\n')
 	entry = open(ours).read().rstrip('\n').split('\n')
+	if 'M:\t@AUTHOR@' not in entry:
+	    sys.exit('MAINTAINERS: no "M:\t@AUTHOR@" line (the maintainer is whoever signs the series off)')
+	entry = [('M:\t' + me if l == 'M:\t@AUTHOR@' else l) for l in entry]
 	name = entry[0]
 	entry = [l for l in entry if not l.startswith('F:\t') or
 	         os.path.exists(os.path.join(tree, l[3:].strip()))]
@@ -136,30 +178,45 @@ for n in $(seq 1 "$nblocks"); do
 		echo
 		if [ -n "$body" ]; then
 			cat "$body"
-			echo
-			echo "Signed-off-by: $aname <$amail>"
 		elif [ -n "$first_hook" ]; then
 			# The hook mail's body: after the Subject header (and its
-			# continuation lines), up to the "---" line.
+			# continuation lines), up to the "---" line, without the
+			# placeholder's sign-off the committed mails carry.
 			git mailinfo "$work/msg" /dev/null <"$first_hook" >/dev/null
-			cat "$work/msg"
+			grep -vxF "Signed-off-by: $PLACEHOLDER_NAME <$PLACEHOLDER_EMAIL>" "$work/msg" || true
 		else
 			die "patch $n ($subject) has no hook and no body: file"
 		fi
-	} >"$work/commitmsg"
+	} | git interpret-trailers --if-exists addIfDifferent --trailer "$signoff" >"$work/commitmsg"
 	git -C "$git" diff --cached --quiet && die "patch $n ($subject) changes nothing"
 	GIT_AUTHOR_DATE="2026-11-21T00:00:00Z" GIT_COMMITTER_DATE="2026-11-21T00:00:00Z" \
 		git -C "$git" commit -q --cleanup=verbatim -F "$work/commitmsg"
 done
 
-# The series must add up to the assembled tree (build/linux) exactly.
-# Upstream files: the same hooks in the same order, so they must match;
-# new files are copies.  A difference means MANIFEST lost something.
-diffs=$(git -C "$git" diff --name-only --diff-filter=MD "$(git -C "$src" rev-parse HEAD)" HEAD \
-	-- . ':!MAINTAINERS')
+# The series must add up to the assembled tree (build/linux, below the
+# test bed: refs/handoff/series) exactly.  Upstream files: the same hooks
+# in the same order, so they must match; new files are copies.  A
+# difference means MANIFEST lost something.
+top=$(git -C "$src" rev-parse -q --verify refs/handoff/series) ||
+	die "$src has no refs/handoff/series (assembled by an older mk/tree.sh): run 'make tree'"
+diffs=$(git -C "$git" diff --name-only --diff-filter=MD "$top" HEAD -- . ':!MAINTAINERS')
 [ -z "$diffs" ] || die "the series differs from build/linux in: $diffs (run make tree?)"
 rm -rf "$out" && mkdir -p "$out"
 git -C "$git" format-patch -q --cover-letter --base="$basecommit" --thread=shallow \
-	--subject-prefix="PATCH" -o "$out" "$basecommit"..HEAD
-"$REPO/mk/cover.sh" "$out"/0000-cover-letter.patch
-note "SERIES  $out ($(git -C "$git" rev-list --count "$basecommit"..HEAD) patches + cover letter)"
+	--subject-prefix="$prefix" -o "$out" "$basecommit"..HEAD
+COVER_DRAFT=$drafted "$REPO/mk/cover.sh" "$out"/0000-cover-letter.patch
+# The cover letter is read in mail clients: no body line over 75 columns
+# (a URL may be).
+wide=$(awk 'body && length > 75 && !/[a-z]+:\/\// { printf "  %d: %s\n", NR, $0 } /^$/ { body = 1 }' \
+	"$out"/0000-cover-letter.patch)
+if [ -n "$wide" ]; then
+	echo "$wide" | cut -c1-100 >&2
+	rm -rf "$out"
+	die "the cover letter has lines wider than 75 columns (mk/cover.sh, mk/fit.py)"
+fi
+note "SERIES  $out ($(git -C "$git" rev-list --count "$basecommit"..HEAD) patches + cover letter)," \
+	"signed off by $aname <$amail>"
+if [ "$draft" = 1 ]; then
+	note "DRAFT   not for sending: $drafted" \
+		"(make series, with your git identity, writes the real one)"
+fi

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Assemble the kernel trees under build/:
 #   build/linux       the pinned base + every patches/ entry + our new files
-#   build/linux-base  the pinned base + the entries and files MANIFEST marks
-#                     "baseline" (the test-only fault injector), for
-#                     measuring unpatched 6.12 the same way
+#                     (the series), then the test bed (testbed/: the
+#                     test-only NMI injector, its hooks and files)
+#   build/linux-base  the pinned base + the test bed only, for measuring
+#                     unpatched 6.12 the same way
 # Both are git work trees of one repository whose first commit is the
-# untouched base (tag "base").  New files are symlinks into this
+# untouched base (tag "base"); one commit per hook.  The series' last
+# commit in build/linux, below the test bed's, is refs/handoff/series
+# (make series checks that the series adds up to it).  New files are symlinks into this
 # repository, so an edit in either place edits the same file.  Re-running
 # is cheap: only files whose content changes are rewritten, so kernel
 # builds stay incremental.
@@ -54,22 +57,23 @@ make_base_repo() {
 	mv "$tmp" "$src"
 }
 
-# build_commit LIST: a commit = base + the patches/ entries in LIST
-# (one per line), made in a scratch index; prints its id.
+# build_commit PARENT LIST: a commit = PARENT + the hooks in LIST (one
+# per line, paths in this repository: patches/X.patch,
+# testbed/patches/Y.patch), made in a scratch index; prints its id.
 build_commit() {
-	local list=$1 parent idx p msg info
+	local parent=$1 list=$2 idx p msg info
 	idx=$BUILD/.tree.index
-	parent=$(git -C "$src" rev-parse base)
-	GIT_INDEX_FILE=$idx git -C "$src" read-tree base
+	parent=$(git -C "$src" rev-parse "$parent^{commit}")
+	GIT_INDEX_FILE=$idx git -C "$src" read-tree "$parent"
 	while read -r p; do
 		[ -n "$p" ] || continue
-		[ -f "$REPO/patches/$p" ] || die "patches/series names $p, which does not exist"
+		[ -f "$REPO/$p" ] || die "$(dirname "$p")/series names $(basename "$p"), which does not exist"
 		if ! GIT_INDEX_FILE=$idx git -C "$src" apply --cached --whitespace=nowarn \
-			"$REPO/patches/$p" 2>"$BUILD/.tree.err"; then
+			"$REPO/$p" 2>"$BUILD/.tree.err"; then
 			cat "$BUILD/.tree.err" >&2
-			die "patches/$p does not apply to the base $(base_get BASE_DEBVERSION) (no fuzz is accepted)"
+			die "$p does not apply to the base $(base_get BASE_DEBVERSION) (no fuzz is accepted)"
 		fi
-		info=$(git mailinfo /dev/null /dev/null <"$REPO/patches/$p" 2>/dev/null | sed -n 's/^Subject: //p')
+		info=$(git mailinfo /dev/null /dev/null <"$REPO/$p" 2>/dev/null | sed -n 's/^Subject: //p')
 		msg=${info:-$p}
 		parent=$(GIT_INDEX_FILE=$idx git -C "$src" write-tree |
 			xargs -I{} env GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
@@ -88,25 +92,27 @@ checkout_tree() {
 	fi
 }
 
-# link_files DIR LIST: symlink our new files (LIST) into DIR, and drop
+# link_files DIR LIST: symlink our new files into DIR (LIST: "PATH SOURCE"
+# per line, PATH in the kernel tree, SOURCE in this repository), and drop
 # links that point into this repository but are no longer wanted.
 link_files() {
-	local dir=$1 list=$2 f l
-	while read -r f; do
+	local dir=$1 list=$2 f s l
+	while read -r f s; do
 		[ -n "$f" ] || continue
 		if [ -e "$dir/$f" ] && [ ! -L "$dir/$f" ]; then
 			die "$f exists in the base: change upstream files through patches/, not by copying them"
 		fi
-		if [ "$(readlink "$dir/$f" 2>/dev/null)" != "$REPO/$f" ]; then
+		if [ "$(readlink "$dir/$f" 2>/dev/null)" != "$REPO/$s" ]; then
 			mkdir -p "$(dirname "$dir/$f")"
-			ln -sfn "$REPO/$f" "$dir/$f"
+			ln -sfn "$REPO/$s" "$dir/$f"
 		fi
 	done <"$list"
 	for d in arch block drivers include init kernel lib mm Documentation tools; do
 		[ -d "$dir/$d" ] || continue
 		find "$dir/$d" -type l -lname "$REPO/*" -print
 	done | while read -r l; do
-		grep -qxF "${l#"$dir"/}" "$list" || rm -f "$l"
+		awk -v f="${l#"$dir"/}" '$1 == f { found = 1 } END { exit !found }' "$list" ||
+			rm -f "$l"
 	done
 }
 
@@ -117,19 +123,25 @@ verify_base
 	make_base_repo
 }
 
-all_hooks=$BUILD/.tree.hooks.all
-base_hooks=$BUILD/.tree.hooks.base
+# The series (patches/, our new files) and the test bed (testbed/patches/,
+# testbed/'s new files): build/linux gets both, build/linux-base the test
+# bed only.
+series_hooks=$BUILD/.tree.hooks.series
+bed_hooks=$BUILD/.tree.hooks.testbed
 all_files=$BUILD/.tree.files.all
 base_files=$BUILD/.tree.files.base
-series_entries >"$all_hooks"
-manifest_baseline_hooks >"$BUILD/.tree.tmp"
-grep -xF -f "$BUILD/.tree.tmp" "$all_hooks" >"$base_hooks" || true
-new_files >"$all_files"
-manifest_baseline_files >"$base_files"
-rm -f "$BUILD/.tree.tmp"
+series_entries | sed 's|^|patches/|' >"$series_hooks"
+testbed_entries | sed 's|^|testbed/patches/|' >"$bed_hooks"
+new_files | awk '{ print $1, $1 }' >"$all_files"
+new_files testbed | awk '{ print $1, "testbed/" $1 }' >"$base_files"
+dup=$(awk '{ print $1 }' "$all_files" "$base_files" | sort | uniq -d | tr '\n' ' ')
+[ -z "$dup" ] || die "in the series and in testbed/ both: $dup"
+cat "$base_files" >>"$all_files"
 
-patched=$(build_commit "$all_hooks")
-baseline=$(build_commit "$base_hooks")
+series=$(build_commit base "$series_hooks")
+patched=$(build_commit "$series" "$bed_hooks")
+baseline=$(build_commit base "$bed_hooks")
+git -C "$src" update-ref refs/handoff/series "$series"
 
 checkout_tree "$src" "$patched"
 if [ ! -d "$BUILD/linux-base/.git" ] && [ ! -f "$BUILD/linux-base/.git" ]; then
@@ -141,5 +153,6 @@ checkout_tree "$BUILD/linux-base" "$baseline"
 
 link_files "$src" "$all_files"
 link_files "$BUILD/linux-base" "$base_files"
-echo "  TREE    build/linux ($(wc -l <"$all_hooks") hooks, $(wc -l <"$all_files") new files)," \
-	"build/linux-base ($(wc -l <"$base_hooks") hooks, $(wc -l <"$base_files") files)" >&2
+echo "  TREE    build/linux ($(wc -l <"$series_hooks")+$(wc -l <"$bed_hooks") hooks," \
+	"$(wc -l <"$all_files") new files, the series + testbed/)," \
+	"build/linux-base ($(wc -l <"$bed_hooks") hooks, $(wc -l <"$base_files") files, testbed/)" >&2
