@@ -5,7 +5,11 @@
 #
 # The results come from the files in results/ (see results/README.md for
 # how each is made), so the letter says what was measured, not what the
-# tree would do now; their dates are printed with them.
+# tree would do now; their dates are printed with them.  It is read in
+# mail clients: prose is wrapped at 72 columns and the tables are fitted
+# into 75 (mk/fit.py: medians only, short headers with a legend, long
+# cells as notes); the full tables stay in results/.
+# COVER_DRAFT=REASON: a draft (make series DRAFT=1), said at the top.
 set -e
 . "$(dirname "$0")/lib.sh"
 
@@ -13,9 +17,26 @@ cover=${1:?usage: cover.sh COVER-LETTER}
 R=$REPO/results
 subject="x86: Park CPUs outside both kernels across hibernation restore and kexec"
 
-# table FILE: the first markdown table of FILE.
+# table FILE [N]: the Nth (default first) markdown table of FILE.
 table() {
-	awk '/^\|/ { t = 1; print; next } t { exit }' "$1"
+	awk -v want="${2:-1}" '/^\|/ { if (!t) { n++; t = 1 } if (n == want) print; next }
+		{ if (t && n == want) exit; t = 0 }' "$1"
+}
+
+fit() {
+	python3 "$REPO/mk/fit.py" "$@"
+}
+
+draft_note() {
+	[ -n "${COVER_DRAFT:-}" ] || return 0
+	{
+		echo "*** DRAFT, NOT FOR SENDING ***"
+		echo
+		echo "Written by 'make series DRAFT=1', signed off as whoever was at hand"
+		echo "($COVER_DRAFT).  'make series' with your own git identity writes the"
+		echo "series to send."
+	} | fit
+	echo
 }
 
 blurb() {
@@ -54,33 +75,46 @@ blurb() {
 	   where INIT is unusable through a release word in the area.
 
 	cpu_handoff=auto|init|trampoline|off chooses; off is today's
-	behaviour.  Patches 1-9 are the mechanism, 10 the documentation, 11 a
-	test-only NMI injector (it applies to plain 6.12 too, so both are
-	measured the same way), 12 the kselftest and the QEMU runner.  The
-	MAINTAINERS entry grows with the patches that add files.
+	behaviour.  The last two patches are the documentation and the
+	kselftest with its QEMU runner; the ones before are the mechanism.
+	The MAINTAINERS entry grows with the patches that add files.  The NMI
+	injector behind the fault results below is test-bed code, applied to
+	the series and to plain 6.12 alike, and not part of the series.
 	EOF
 	echo
 	echo "Base: Debian linux-source-6.12 $(base_get BASE_DEBVERSION) (Linux $(base_get BASE_KERNELVERSION)),"
-	echo "tarball sha256 $(base_get BASE_SHA256);"
-	echo "base-commit below is that tarball committed as is (fixed identity and date)."
+	echo "tarball sha256"
+	echo "$(base_get BASE_SHA256);"
+	echo "base-commit below is that tarball committed as is (fixed identity"
+	echo "and date)."
 	echo
 	echo "Results"
 	echo "======="
 	echo
-	echo "Under QEMU 7.2/TCG unless said otherwise, on a 2-core host (KVM guests do not boot there),"
-	echo "-cpu max,vendor=GenuineIntel, nosmt, -smp N,sockets=1,cores=N/2,threads=2."
+	echo "Under QEMU 7.2/TCG unless said otherwise, on a 2-core host (KVM guests"
+	echo "do not boot there), -cpu max,vendor=GenuineIntel, nosmt,"
+	echo "-smp N,sockets=1,cores=N/2,threads=2."
 	echo
 	if [ -f "$R/check-summary.md" ]; then
-		sed -n '/^<!-- cover -->$/,/^<!-- \/cover -->$/p' "$R/check-summary.md" | sed '1d;$d'
+		sed -n '/^<!-- cover -->$/,/^<!-- \/cover -->$/p' "$R/check-summary.md" | sed '1d;$d' |
+			fit --hdr '!image made by \ restored by=made \ restored by' \
+				--hdr '!series, INIT=INIT' --hdr '!series, trampoline=trampoline' \
+				--hdr '!series, release word=release word' \
+				--hdr '!NMIs into parked CPUs=scenario (parked by, taken over by)' \
+				--drop 'parked by' --drop 'taken over by'
 		echo
 	else
 		echo "(results/check-summary.md is missing: no test results recorded)"
 		echo
 	fi
 	if [ -f "$R/faults.md" ]; then
-		echo "Faults injected into the parked CPUs, 6.12 against the series (results/faults.md):"
+		echo "Faults injected into the parked CPUs, 6.12 against the series, 20 runs"
+		echo "each (results/faults.md, which also says how each case is set up):"
 		echo
-		table "$R/faults.md"
+		table "$R/faults.md" 2 | fit --hdr '!injected during=during' \
+			--hdr 'how the others ended=others' --val '3 NMIs per parked AP=NMIs' \
+			--val 'machine check, one AP=MCE' --val '!series trampoline=tramp.' \
+			--val '!series INIT=INIT'
 		echo
 	fi
 	if [ -f "$R/bochs.md" ]; then
@@ -88,31 +122,47 @@ blurb() {
 		echo "does not): NMIs into the parked CPUs, 6.12 against the series, one run"
 		echo "(results/bochs.md):"
 		echo
-		table "$R/bochs.md"
+		table "$R/bochs.md" | fit --hdr 'NMIs sent=sent' --hdr 'taken in real mode after SIPI=real' \
+			--hdr "taken by the kernels' handlers=handler" --hdr '!a CPU died=died' \
+			--hdr 'wall s=s' --val 'first one fatal=1st' --val 'CPU1, triple fault=CPU1 TF' \
+			--val 'CPU3, triple fault=CPU3 TF' --val 'no=-' --strip bochs-nmi-
 		echo
 	fi
 	if [ -f "$R/soak.md" ]; then
 		echo "Soak (results/soak.md):"
 		echo
-		table "$R/soak.md"
+		table "$R/soak.md" | fit --hdr 'parked with the method=parked' \
+			--hdr 'passed checks (CPUs + payload)=passed' --hdr 'wall, min=min'
 		echo
 	fi
 	if [ -f "$R/bench.md" ]; then
-		echo "Cost against CPU count, 6.12 and the series in one run (results/bench.md,"
-		echo "plot in results/cost-vs-cpus.svg):"
+		echo "Cost against CPU count, 6.12 and the series in one run, medians of"
+		echo "3 runs (results/bench.md has min and max; plot in"
+		echo "results/cost-vs-cpus.svg):"
 		echo
-		awk '/^\|/ { print; t = 1; next } t && /^$/ { print; t = 0 }' "$R/bench.md"
+		awk '/^\|/ { print; t = 1; next } t && /^$/ { print; t = 0 }' "$R/bench.md" |
+			fit --median --hdr 'restore kernel=kernel' \
+				--hdr 'restore-kernel CPU stop, ms median=stop ms' \
+				--hdr 'image loaded -> image kernel running, s=to image s' \
+				--hdr 'image kernel running -> user space, s=to user s' \
+				--hdr 'CPU stop speedup vs 6.12=speedup' \
+				--hdr 'stop-to-jump (machine_shutdown()), ms median=stop ms' \
+				--hdr 'reboot(KEXEC) -> next kernel first line, s=to next s' \
+				--hdr '-> next kernel user space, s=to user s' \
+				--hdr 'stop-to-jump speedup vs 6.12=speedup'
 		echo
 	elif [ -f "$R/bench-restore.md" ]; then
-		echo "Restore-kernel CPU stop time against 6.12, same run (results/bench-restore.md):"
+		echo "Restore-kernel CPU stop time against 6.12, same run"
+		echo "(results/bench-restore.md):"
 		echo
-		table "$R/bench-restore.md"
+		table "$R/bench-restore.md" | fit --median
 		echo
 	fi
 	if [ ! -f "$R/bench.md" ] && [ -f "$R/bench-kexec.md" ]; then
-		echo "kexec, reboot(KEXEC) to the next kernel against 6.12 (results/bench-kexec.md):"
+		echo "kexec, reboot(KEXEC) to the next kernel against 6.12"
+		echo "(results/bench-kexec.md):"
 		echo
-		table "$R/bench-kexec.md"
+		table "$R/bench-kexec.md" | fit --median
 		echo
 	fi
 	cat <<-'EOF'
@@ -148,7 +198,7 @@ blurb() {
 }
 
 [ -f "$cover" ] || die "no cover letter at $cover"
-python3 - "$cover" "$subject" <(blurb) <<'EOF'
+python3 - "$cover" "$subject" <(draft_note; blurb) <<'EOF'
 import sys
 path, subject, blurb = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
 s = open(path).read()
