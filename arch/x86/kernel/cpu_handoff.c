@@ -630,7 +630,6 @@ static void park_offline_cpus(unsigned int self)
 	}
 }
 
-
 /**
  * cpu_handoff_commit() - the point of no return: park all other CPUs
  *
