@@ -7,9 +7,9 @@
  * A CPU left in a HLT or MWAIT loop in that memory runs whatever it finds
  * there on the next NMI, SMI or machine check: the triple faults seen with
  * nosmt on hibernation resume and on kexec.  Instead, this parks every CPU
- * but the controlling one with an architecture method (on x86: INIT, into
- * wait-for-SIPI, where NMI, SMI and INIT are blocked), and the incoming
- * kernel wakes them with its ordinary CPU bringup.
+ * but the controlling one where it runs nothing of the outgoing kernel
+ * (with INIT, in wait-for-SIPI, where NMI, SMI and INIT are blocked), and
+ * the incoming kernel wakes them with its ordinary CPU bringup.
  *
  * Two methods: INIT (cpu_handoff_init.c) and, where INIT is not an option,
  * a park loop in a fixed-address trampoline (cpu_handoff_trampoline.c).
