@@ -77,6 +77,9 @@ blurb() {
 	cpu_handoff=auto|init|trampoline|off chooses; off is today's
 	behaviour.  The last two patches are the documentation and the
 	kselftest with its QEMU runner; the ones before are the mechanism.
+	The four trampoline patches before the documentation are RFC: they
+	serve only where INIT cannot be used, and no such machine was tried
+	here; the INIT patches before them stand without them.
 	The MAINTAINERS entry grows with the patches that add files.  The NMI
 	injector behind the fault results below is test-bed code, applied to
 	the series and to plain 6.12 alike, and not part of the series.
