@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Between the x86 CPU handoff core (cpu_handoff.c) and its two ways of
- * parking a CPU: INIT (cpu_handoff_init.c) and the fixed-address
- * trampoline (cpu_handoff_trampoline.c).
+ * What the files of x86 CPU handoff parking share: the two methods (INIT,
+ * cpu_handoff_init.c; a fixed-address park loop, cpu_handoff_trampoline.c),
+ * the choice between them (cpu_handoff_policy.c), the CPUs' state and the
+ * record of the last handoff (cpu_handoff.c), the hold for hibernation
+ * restore (cpu_handoff_hold.c), what the kernel that takes over does with
+ * the CPUs it inherits (cpu_handoff_repark.c), and debugfs
+ * (cpu_handoff_debugfs.c).
+ * See Documentation/arch/x86/cpu-handoff.rst.
  */
 #ifndef _X86_KERNEL_CPU_HANDOFF_H
 #define _X86_KERNEL_CPU_HANDOFF_H
 
 #include <linux/cpu_handoff.h>
 #include <linux/init.h>
+#include <linux/percpu.h>
+#include <linux/types.h>
 
 struct dentry;
 
@@ -44,9 +51,11 @@ struct handoff_method {
 	void (*resumed)(void);
 };
 
+/* cpu_handoff_init.c */
 extern const struct handoff_method handoff_init_method;
 const char *handoff_init_unusable(void);
 
+/* cpu_handoff_trampoline.c */
 #ifdef CONFIG_X86_CPU_HANDOFF_TRAMPOLINE
 extern const struct handoff_method handoff_trampoline_method;
 #define HANDOFF_TRAMPOLINE_METHOD	(&handoff_trampoline_method)
@@ -56,7 +65,78 @@ void __init handoff_trampoline_setup(void);
 static inline void handoff_trampoline_setup(void) { }
 #endif
 
+/* cpu_handoff_policy.c */
+extern const struct handoff_method *handoff_chosen;
+extern char handoff_policy_why[160];
+const struct handoff_method *handoff_method_for(enum cpu_handoff_reason reason);
+
+/* cpu_handoff.c */
+
+/*
+ * The CPU a hibernation image resumes on (the one it froze the others
+ * from), and the boot CPU: the one CPU that must never be sent INIT.
+ */
+#define HANDOFF_PRIMARY_CPU	0
+
+/* Where a CPU is, as far as the handoff goes. */
+enum cpu_handoff_state {
+	CPU_HANDOFF_NONE,	/* online, or offline in our own play_dead() */
+	CPU_HANDOFF_HELD,	/* held, interrupts off; can still be released */
+	CPU_HANDOFF_READY,	/* held and prepared (VMX/SVM off) */
+	CPU_HANDOFF_PARKED,	/* runs nothing until the next kernel wakes it */
+	CPU_HANDOFF_INHERITED,	/* offline here, parked by the kernel before */
+	CPU_HANDOFF_SKIPPED,	/* never booted: left where firmware put it */
+};
+
+DECLARE_PER_CPU(enum cpu_handoff_state, handoff_state);
+
+static inline void handoff_set_state(unsigned int cpu, enum cpu_handoff_state state)
+{
+	WRITE_ONCE(per_cpu(handoff_state, cpu), state);
+}
+
+static inline enum cpu_handoff_state handoff_get_state(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu(handoff_state, cpu));
+}
+
+/* What the header of the image being restored says; unknown until read. */
+enum handoff_image_kind {
+	IMAGE_UNKNOWN,
+	IMAGE_REPARKS_CPUS,
+	IMAGE_LEAVES_CPUS,
+};
+
+/* What the last handoff did: see handoff_stats in cpu_handoff.c. */
+struct handoff_stats {
+	u32 magic;
+	unsigned int handoffs;
+	unsigned int held;
+	unsigned int offline;
+	unsigned int skipped;
+	unsigned int failed;
+	u64 hold_ns;
+	u64 park_ns;
+	u64 total_ns;
+	unsigned int reparked;
+	unsigned int repark_pending;
+	u64 repark_ns;
+};
+
+extern struct handoff_stats handoff_stats;
+extern enum handoff_image_kind handoff_image_kind;
+extern bool handoff_parked_for_jump;
+
+const char *handoff_reason_name(enum cpu_handoff_reason reason);
+void handoff_report_fallback(enum cpu_handoff_reason reason,
+			     const struct handoff_method *used);
+void handoff_stats_check(void);
+u64 handoff_stats_begin_park(void);
+int handoff_park_cpu(const struct handoff_method *m, enum cpu_handoff_reason reason,
+		     unsigned int cpu);
 const struct handoff_method *cpu_handoff_stop_method(void);
+
+/* cpu_handoff_debugfs.c */
 struct dentry *cpu_handoff_debugfs_dir(void);
 
 #endif /* _X86_KERNEL_CPU_HANDOFF_H */

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What CPU handoff parking did, in debugfs (cpu_handoff/): the method and
+ * why it was chosen, each CPU's state, and the record of the last handoff.
+ * For debugging, not an ABI: Documentation/arch/x86/cpu-handoff.rst.
+ * The tracepoints in include/trace/events/cpu_handoff.h follow each step.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/math64.h>
+#include <linux/seq_file.h>
+
+#include "cpu_handoff.h"
+
+static const char * const state_names[] = {
+	[CPU_HANDOFF_NONE]	= "none",
+	[CPU_HANDOFF_HELD]	= "held",
+	[CPU_HANDOFF_READY]	= "ready",
+	[CPU_HANDOFF_PARKED]	= "parked",
+	[CPU_HANDOFF_INHERITED]	= "inherited",
+	[CPU_HANDOFF_SKIPPED]	= "skipped",
+};
+
+static struct dentry *debugfs_dir;
+
+/**
+ * cpu_handoff_debugfs_dir() - the cpu_handoff directory in debugfs
+ *
+ * For these files and the methods' own.
+ *
+ * Context: process context, from an initcall.
+ * Return: the directory (an error pointer if debugfs is not available,
+ * which debugfs_create_file() accepts).
+ */
+struct dentry *cpu_handoff_debugfs_dir(void)
+{
+	if (!debugfs_dir)
+		debugfs_dir = debugfs_create_dir("cpu_handoff", NULL);
+	return debugfs_dir;
+}
+
+static int method_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%s (%s)\n", handoff_chosen ? handoff_chosen->name : "off",
+		   handoff_policy_why);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(method);
+
+static int state_show(struct seq_file *m, void *v)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		seq_printf(m, "%u %s %s%s\n", cpu,
+			   !cpu_present(cpu) ? "absent" : cpu_online(cpu) ? "online" : "offline",
+			   state_names[handoff_get_state(cpu)],
+			   cpumask_test_cpu(cpu, &cpus_booted_once_mask) ? "" : " never-booted");
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(state);
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct handoff_stats *st = &handoff_stats;
+
+	handoff_stats_check();
+	seq_printf(m, "handoffs %u\nparked_online %u\nparked_offline %u\nskipped %u\nfailed %u\n",
+		   st->handoffs, st->held, st->offline, st->skipped, st->failed);
+	seq_printf(m, "hold_us %llu\npark_us %llu\ntotal_us %llu\nreparked %u\nrepark_us %llu\n",
+		   div_u64(st->hold_ns, NSEC_PER_USEC), div_u64(st->park_ns, NSEC_PER_USEC),
+		   div_u64(st->total_ns, NSEC_PER_USEC),
+		   st->reparked, div_u64(st->repark_ns, NSEC_PER_USEC));
+	seq_printf(m, "repark_pending %u\n", READ_ONCE(st->repark_pending));
+	seq_printf(m, "image_reparks %s\n", handoff_image_kind == IMAGE_UNKNOWN ? "unknown" :
+		   handoff_image_kind == IMAGE_REPARKS_CPUS ? "yes" : "no");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int __init cpu_handoff_debugfs_init(void)
+{
+	struct dentry *dir = cpu_handoff_debugfs_dir();
+
+	debugfs_create_file("method", 0444, dir, NULL, &method_fops);
+	debugfs_create_file("state", 0444, dir, NULL, &state_fops);
+	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
+	return 0;
+}
+late_initcall(cpu_handoff_debugfs_init);

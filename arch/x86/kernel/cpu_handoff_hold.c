@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hold the other online CPUs for a hibernation restore, instead of taking
+ * them offline.
+ *
+ * The restore kernel used to hot-unplug every other CPU before the jump
+ * into the image, one at a time, each through a stop_machine() of all the
+ * CPUs still online, after onlining the nosmt siblings first so that they
+ * could be put into a HLT loop rather than MWAIT.  The cost grows with the
+ * square of the CPU count, and it all happens only for the CPUs to be
+ * thrown away.  Instead, the other online CPUs are told by IPI to spin
+ * with interrupts off in this kernel:
+ *
+ *   hold     nothing is torn down, so a failure before the jump releases
+ *            them and they carry on where they were;
+ *   commit   the point of no return, right before the jump: held CPUs
+ *            answer, then prepare themselves (leave VMX/SVM, which
+ *            cannot be undone), then the method parks them and every
+ *            offline CPU that has ever run this kernel;
+ *   release  the handoff failed before the commit: held CPUs return.
+ */
+
+#define pr_fmt(fmt) "cpu_handoff: " fmt
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/irqflags.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/smp.h>
+
+#include <asm/cpu_handoff.h>
+
+#include "cpu_handoff.h"
+
+#include <trace/events/cpu_handoff.h>
+
+/* How long the controlling CPU waits for CPUs to answer a hold or commit. */
+#define HOLD_TIMEOUT_US		(1000 * USEC_PER_MSEC)
+
+enum hold_phase {
+	HOLD_IDLE,
+	HOLD_WAIT,
+	HOLD_COMMIT,
+	HOLD_PREPARE,
+	HOLD_PARK,
+	HOLD_RELEASE,
+};
+
+static DEFINE_PER_CPU(call_single_data_t, hold_csd);
+
+static int hold_phase = HOLD_IDLE;
+/* The method this handoff parks with. */
+static const struct handoff_method *hold_method;
+static atomic_t held_cpus;
+static atomic_t acked_cpus;
+static atomic_t ready_cpus;
+static struct cpumask held_mask;
+static struct cpumask saved_allowed;
+static enum cpu_handoff_reason hold_reason;
+static bool holding;
+static u64 hold_start_ns;
+/* Short for the record the handoff keeps; see cpu_handoff.c. */
+static struct handoff_stats *const st = &handoff_stats;
+
+/*
+ * The IPI handler a held CPU stays in.  It touches only this kernel's
+ * memory, which is intact until the commit, so an NMI here is harmless.
+ */
+static void hold_this_cpu(void *unused)
+{
+	unsigned int cpu = smp_processor_id();
+	int phase;
+
+	handoff_set_state(cpu, CPU_HANDOFF_HELD);
+	atomic_inc(&held_cpus);
+	/* Pairs with the smp_store_release()s of the controlling CPU. */
+	while ((phase = smp_load_acquire(&hold_phase)) == HOLD_WAIT)
+		cpu_relax();
+
+	/*
+	 * Answer the commit before preparing: leaving VMX/SVM cannot be undone,
+	 * so no CPU does it until every held CPU has shown it is still here.
+	 */
+	if (phase == HOLD_COMMIT) {
+		atomic_inc(&acked_cpus);
+		/* Pairs with the controlling CPU's release of HOLD_PREPARE. */
+		while ((phase = smp_load_acquire(&hold_phase)) == HOLD_COMMIT)
+			cpu_relax();
+	}
+
+	if (phase == HOLD_PREPARE) {
+		const struct handoff_method *b = READ_ONCE(hold_method);
+
+		if (b->prepare_cpu)
+			b->prepare_cpu();
+		handoff_set_state(cpu, CPU_HANDOFF_READY);
+		atomic_inc(&ready_cpus);
+		/*
+		 * Parked from here, or released; acquire pairs with the
+		 * controlling CPU's release of HOLD_PARK or HOLD_RELEASE.
+		 */
+		while ((phase = smp_load_acquire(&hold_phase)) == HOLD_PREPARE)
+			cpu_relax();
+		if (phase == HOLD_PARK) {
+			if (b->park_self)
+				b->park_self();
+			for (;;)
+				cpu_relax();
+		}
+	}
+
+	handoff_set_state(cpu, CPU_HANDOFF_NONE);
+	atomic_dec(&held_cpus);
+}
+
+/* Wait, bounded, until @count has risen to @want (@up) or fallen to it. */
+static bool wait_for_count(atomic_t *count, int want, bool up)
+{
+	unsigned int us;
+
+	for (us = 0; ; us += 10) {
+		int v = atomic_read(count);
+
+		if (up ? v >= want : v <= want)
+			return true;
+		if (us >= HOLD_TIMEOUT_US)
+			return false;
+		udelay(10);
+	}
+}
+
+static void hold_undo(void)
+{
+	/* Held CPUs read the phase with smp_load_acquire(). */
+	smp_store_release(&hold_phase, HOLD_RELEASE);
+	/* Wait for them to leave: their IPI data must not be reused early. */
+	if (!wait_for_count(&held_cpus, 0, false))
+		pr_err("%s: %d CPUs did not leave the hold\n",
+		       handoff_reason_name(hold_reason), atomic_read(&held_cpus));
+	WRITE_ONCE(hold_phase, HOLD_IDLE);
+	holding = false;
+}
+
+/**
+ * cpu_handoff_hold() - stop every other online CPU, reversibly
+ * @reason: what the handoff is for
+ *
+ * Moves the caller to the primary CPU, disables interrupts, and holds all
+ * other online CPUs in an IPI handler with interrupts off.  Nothing is
+ * torn down: cpu_handoff_release() lets them carry on.  Offline CPUs are
+ * left in this kernel's play_dead() until cpu_handoff_commit().
+ *
+ * Context: process context, interrupts on.
+ * Return: 0 with interrupts disabled and CPUs held; -EOPNOTSUPP if
+ * handoff parking is not active (the caller uses its old method); another
+ * negative errno if the CPUs could not be held, with everything as before.
+ */
+int cpu_handoff_hold(enum cpu_handoff_reason reason)
+{
+	unsigned int cpu, self, want;
+
+	if (!handoff_chosen)
+		return -EOPNOTSUPP;
+	if (WARN_ON_ONCE(holding))
+		return -EBUSY;
+	/*
+	 * What the handoff will overwrite is known by now (the image is
+	 * loaded): if no method can serve it, the caller's old way it is.
+	 */
+	hold_method = handoff_method_for(reason);
+	handoff_report_fallback(reason, hold_method);
+	if (!hold_method)
+		return -EOPNOTSUPP;
+	if (reason == CPU_HANDOFF_RESTORE && handoff_image_kind == IMAGE_LEAVES_CPUS)
+		pr_warn("%s: the image kernel does not re-park CPUs: those it offlined by hand stay in wait-for-SIPI until reboot\n",
+			handoff_reason_name(reason));
+
+	/*
+	 * As freeze_secondary_cpus() does, and for the same reasons: the
+	 * caller's thaw_secondary_cpus() undoes it whatever happens next,
+	 * and it waits for a CPU in the middle of coming up or going down,
+	 * which would otherwise be neither held nor parked.
+	 */
+	cpu_hotplug_disable();
+
+	/*
+	 * The incoming kernel continues on the CPU that jumps, and the boot
+	 * CPU is the one CPU that must never be sent INIT.
+	 */
+	cpumask_copy(&saved_allowed, current->cpus_ptr);
+	if (!cpu_online(HANDOFF_PRIMARY_CPU) ||
+	    set_cpus_allowed_ptr(current, cpumask_of(HANDOFF_PRIMARY_CPU))) {
+		pr_err("%s: cannot move to CPU %d\n", handoff_reason_name(reason),
+		       HANDOFF_PRIMARY_CPU);
+		cpu_hotplug_enable();
+		return -EBUSY;
+	}
+
+	/* local_clock(): timekeeping is suspended by the time of the commit. */
+	hold_start_ns = local_clock();
+	hold_reason = reason;
+	atomic_set(&held_cpus, 0);
+	atomic_set(&acked_cpus, 0);
+	atomic_set(&ready_cpus, 0);
+	WRITE_ONCE(hold_phase, HOLD_WAIT);
+
+	/*
+	 * Interrupts go off before the first hold IPI and stay off: a held
+	 * CPU cannot answer a TLB shootdown or smp_call_function(), so
+	 * nothing on this CPU may send one until the release.
+	 */
+	local_irq_disable();
+	self = smp_processor_id();
+	WARN_ON_ONCE(self != HANDOFF_PRIMARY_CPU);
+	cpumask_copy(&held_mask, cpu_online_mask);
+	cpumask_clear_cpu(self, &held_mask);
+	holding = true;
+	want = 0;
+	for_each_cpu(cpu, &held_mask) {
+		call_single_data_t *csd = per_cpu_ptr(&hold_csd, cpu);
+
+		/*
+		 * A CPU that never ran an earlier hold's IPI still has it
+		 * queued: re-initialising the CSD would corrupt that queue.
+		 * Give up on this handoff instead.
+		 */
+		if (csd->node.u_flags & CSD_FLAG_LOCK) {
+			pr_err("%s: CPU %u still has an earlier hold pending\n",
+			       handoff_reason_name(reason), cpu);
+			want = UINT_MAX;
+			break;
+		}
+		INIT_CSD(csd, hold_this_cpu, NULL);
+		if (smp_call_function_single_async(cpu, csd)) {
+			want = UINT_MAX;
+			break;
+		}
+		want++;
+	}
+	if (want == UINT_MAX || !wait_for_count(&held_cpus, want, true)) {
+		pr_err("%s: only %d of %u CPUs could be held\n",
+		       handoff_reason_name(reason), atomic_read(&held_cpus),
+		       cpumask_weight(&held_mask));
+		hold_undo();
+		local_irq_enable();
+		set_cpus_allowed_ptr(current, &saved_allowed);
+		cpu_hotplug_enable();
+		trace_cpu_handoff_hold(reason, atomic_read(&held_cpus), -EBUSY);
+		return -EBUSY;
+	}
+	handoff_stats_check();
+	st->hold_ns = local_clock() - hold_start_ns;
+	trace_cpu_handoff_hold(reason, want, 0);
+	return 0;
+}
+
+/* Park CPUs that have run this kernel; leave the boot CPU and never-booted CPUs alone. */
+static void park_offline_cpus(unsigned int self)
+{
+	unsigned int cpu;
+
+	for_each_present_cpu(cpu) {
+		if (cpu == self || cpu_online(cpu) || cpu == HANDOFF_PRIMARY_CPU)
+			continue;
+		if (!cpumask_test_cpu(cpu, &cpus_booted_once_mask)) {
+			handoff_set_state(cpu, CPU_HANDOFF_SKIPPED);
+			st->skipped++;
+			continue;
+		}
+		if (handoff_park_cpu(hold_method, hold_reason, cpu))
+			st->failed++;
+		else
+			st->offline++;
+	}
+}
+
+/**
+ * cpu_handoff_commit() - the point of no return: park all other CPUs
+ *
+ * Called right before the jump into the incoming kernel, after the last
+ * step that can fail.  Held CPUs prepare themselves and are parked; so is
+ * every offline CPU that has run this kernel.  Without a hold in progress
+ * (the CPUs were taken offline instead), cpu_handoff_park_stopped() parks
+ * the offline ones, if a method serves this handoff.
+ *
+ * Context: interrupts off, on the CPU that called cpu_handoff_hold().
+ * Return: 0 when everything is parked; -EBUSY if a held CPU did not get
+ * ready in time, in which case nothing was parked and the caller must fail
+ * the handoff and call cpu_handoff_release().
+ */
+int cpu_handoff_commit(void)
+{
+	unsigned int cpu, self = smp_processor_id(), want;
+	u64 t0, now;
+
+	if (!holding) {
+		cpu_handoff_park_stopped(CPU_HANDOFF_RESTORE);
+		return 0;
+	}
+
+	want = cpumask_weight(&held_mask);
+	/* Held CPUs read the phase with smp_load_acquire(). */
+	smp_store_release(&hold_phase, HOLD_COMMIT);
+	if (!wait_for_count(&acked_cpus, want, true)) {
+		pr_err("%s: only %d of %u held CPUs answered the commit; not parking\n",
+		       handoff_reason_name(hold_reason), atomic_read(&acked_cpus), want);
+		return -EBUSY;
+	}
+	/*
+	 * Every held CPU has just answered with interrupts off, so a CPU that
+	 * is not ready within the timeout is one that stalled in firmware or
+	 * in its own prepare.  Those that did prepare have left VMX/SVM for
+	 * good (KVM's kvm_rebooting stays set): say so if the handoff fails.
+	 */
+	smp_store_release(&hold_phase, HOLD_PREPARE);
+	if (!wait_for_count(&ready_cpus, want, true)) {
+		int ready = atomic_read(&ready_cpus);
+
+		pr_crit("%s: only %d of %u held CPUs got ready to park; not parking, and virtualization stays off on those %d until reboot\n",
+			handoff_reason_name(hold_reason), ready, want, ready);
+		return -EBUSY;
+	}
+
+	/* All ready: from here on there is no way back. */
+	smp_store_release(&hold_phase, HOLD_PARK);
+	t0 = handoff_stats_begin_park();
+	for_each_cpu(cpu, &held_mask) {
+		if (handoff_park_cpu(hold_method, hold_reason, cpu))
+			st->failed++;
+		else
+			st->held++;
+	}
+	park_offline_cpus(self);
+	st->handoffs++;
+
+	now = local_clock();
+	st->park_ns = now - t0;
+	st->total_ns = now - hold_start_ns;
+	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed; hold %llu us, park %llu us [%s]\n",
+		handoff_reason_name(hold_reason), st->held + st->offline, hold_method->name,
+		st->held, st->offline, st->skipped, st->failed,
+		div_u64(st->hold_ns, NSEC_PER_USEC), div_u64(st->park_ns, NSEC_PER_USEC),
+		handoff_policy_why);
+	return 0;
+}
+
+/**
+ * cpu_handoff_release() - the handoff failed before the commit: let go
+ *
+ * Held CPUs return to whatever they were doing, interrupts are enabled
+ * again and the caller's CPU affinity is restored.  Does nothing if no
+ * hold is in progress.
+ *
+ * Context: the CPU that called cpu_handoff_hold(), interrupts off.
+ */
+void cpu_handoff_release(void)
+{
+	if (!holding)
+		return;
+	hold_undo();
+	pr_info("%s: handoff abandoned, CPUs released\n", handoff_reason_name(hold_reason));
+	local_irq_enable();
+	set_cpus_allowed_ptr(current, &saved_allowed);
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CPU handoff trampoline's area: 128 KiB of RAM at a fixed physical
+ * address that every kernel with this option keeps out of use, mapped at
+ * the same virtual address in each (asm/cpu_handoff_trampoline.h).
+ *
+ * It is taken out of the memory map before anything can be allocated in
+ * it, and reserved in the E820 table, so it is in no hibernation image
+ * and reserved in the table kexec hands to the next kernel: a CPU that
+ * one kernel parks there is still parked there, intact, when the next
+ * kernel runs.  The code page is mapped at CPU_HANDOFF_TRAMPOLINE_VADDR,
+ * next to the vsyscall page, read-only and non-executable in the kernel's
+ * page tables; the park loop's own tables map it executable.
+ *
+ * Each present CPU gets a slot in the area: its stack in the park loop,
+ * its state, and the release word through which the next kernel can take
+ * it back where INIT cannot be used.
+ */
+
+#define pr_fmt(fmt) "cpu_handoff: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/cpumask.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/memblock.h>
+#include <linux/string.h>
+
+#include <asm/apic.h>
+#include <asm/cpu_handoff_trampoline.h>
+#include <asm/e820/api.h>
+#include <asm/early_ioremap.h>
+#include <asm/fixmap.h>
+#include <asm/set_memory.h>
+#include <asm/tlbflush.h>
+#include <asm/vsyscall.h>
+
+#include "cpu_handoff.h"
+#include "cpu_handoff_tramp.h"
+
+struct handoff_tramp handoff_tramp = {
+	.why = "the trampoline area was not reserved",
+};
+
+static bool area_adopted __initdata;
+
+/**
+ * cpu_handoff_reserve_area() - take the trampoline area out of use
+ *
+ * Called from setup_arch() right after memblock has been set up from the
+ * E820 table, before anything is allocated from it.  The area stays RAM
+ * to memblock, so the kernel counts the same memory as one without this
+ * option (a hibernation image records that count, and a restore kernel
+ * of either kind compares it), but it is reserved there, and reserved in
+ * the E820 table: it is no System RAM in /proc/iomem (kexec_file places
+ * no segment in it), it is nosave (in no hibernation image), and the
+ * table kexec hands to the next kernel has it reserved too.
+ *
+ * A kernel booted by kexec from one with this option finds the area
+ * reserved in its E820 table, with the header the previous kernel wrote.
+ * It makes the area RAM again in its own and in the firmware table, as on
+ * a boot from firmware, so that its memory map (and the checksum of it a
+ * hibernation image carries) does not depend on how it was booted.
+ */
+void __init cpu_handoff_reserve_area(void)
+{
+	u64 start = CPU_HANDOFF_AREA_PHYS, end = start + CPU_HANDOFF_AREA_SIZE;
+	u64 size = CPU_HANDOFF_AREA_SIZE;
+	bool adopted = false;
+	void *data;
+
+	if (e820__mapped_all(start, end, E820_TYPE_RESERVED)) {
+		data = early_memremap(start + CPU_HANDOFF_DATA_OFF, PAGE_SIZE);
+		adopted = data && handoff_tramp_header_valid(data);
+		if (data)
+			early_memunmap(data, PAGE_SIZE);
+		if (!adopted) {
+			handoff_tramp.why = "the trampoline area is reserved by firmware";
+			return;
+		}
+		e820__range_update_table(e820_table_firmware, start, size,
+					 E820_TYPE_RESERVED, E820_TYPE_RAM);
+		e820__update_table(e820_table_firmware);
+		memblock_add(start, size);
+	} else if (!e820__mapped_all(start, end, E820_TYPE_RAM)) {
+		handoff_tramp.why = "the trampoline area is not RAM on this machine";
+		return;
+	} else if (memblock_is_region_reserved(start, size)) {
+		handoff_tramp.why = "the trampoline area is in use at boot";
+		return;
+	}
+
+	memblock_reserve(start, size);
+	if (!adopted) {
+		e820__range_update(start, size, E820_TYPE_RAM, E820_TYPE_RESERVED);
+		e820__update_table(e820_table);
+		e820__range_update_table(e820_table_kexec, start, size,
+					 E820_TYPE_RAM, E820_TYPE_RESERVED);
+		e820__update_table(e820_table_kexec);
+	}
+	handoff_tramp.reserved = true;
+	area_adopted = adopted;
+	pr_info("trampoline area [mem %#010llx-%#010llx] reserved%s\n", start, end - 1,
+		adopted ? ", as the previous kernel left it" : "");
+}
+
+/*
+ * Give each CPU a slot: its own from a previous kernel if it has one (it
+ * may be parked there now), else a free one that no other CPU's APIC ID
+ * holds, so that CPUs parked by the previous kernel and not brought up by
+ * this one keep their stacks.
+ */
+static void assign_slots(void)
+{
+	DECLARE_BITMAP(used, CPU_HANDOFF_NR_SLOTS);
+	unsigned int cpu, n, next = 0;
+
+	/*
+	 * A CPU without a slot could only halt in this kernel's memory: the
+	 * method is refused for the whole machine (the method's unusable()).
+	 */
+	handoff_tramp.slotless = 0;
+	for_each_present_cpu(cpu)
+		if (cpu >= CPU_HANDOFF_NR_SLOTS)
+			handoff_tramp.slotless++;
+
+	bitmap_zero(used, CPU_HANDOFF_NR_SLOTS);
+	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++)
+		if (READ_ONCE(handoff_tramp_slot(n)->state) != CPU_HANDOFF_SLOT_FREE)
+			__set_bit(n, used);
+
+	for (cpu = 0; cpu < nr_cpu_ids && cpu < CPU_HANDOFF_NR_SLOTS; cpu++) {
+		u32 apicid = cpu_present(cpu) ? apic->cpu_present_to_apicid(cpu) : BAD_APICID;
+
+		handoff_tramp.slot_of[cpu] = -1;
+		if (apicid == BAD_APICID)
+			continue;
+		for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++) {
+			if (test_bit(n, used) && handoff_tramp_slot(n)->apicid == apicid) {
+				handoff_tramp.slot_of[cpu] = n;
+				break;
+			}
+		}
+		if (handoff_tramp.slot_of[cpu] >= 0)
+			continue;
+		next = find_next_zero_bit(used, CPU_HANDOFF_NR_SLOTS, next);
+		if (next >= CPU_HANDOFF_NR_SLOTS) {
+			handoff_tramp.slotless++;
+			continue;
+		}
+		__set_bit(next, used);
+		handoff_tramp.slot_of[cpu] = next;
+	}
+}
+
+/**
+ * handoff_tramp_build_area() - (re)build the trampoline area
+ * @inherit: CPUs may be parked in it by the previous kernel (kexec'd into,
+ *	or resumed from a restore kernel)
+ *
+ * If @inherit and the area's header is valid, keep the parked CPUs' slots.  After a reset no CPU can be in the loop,
+ * whatever the memory still says (RAM survives a warm reset), so a kernel
+ * booted by firmware starts with empty slots.  The way in (which maps a
+ * page of this kernel's text) is rebuilt every time: it depends on KASLR.
+ *
+ * Context: process context, CPU hotplug off or before SMP bringup.
+ * Return: 0, or a negative errno if the park loop could not be written.
+ */
+int handoff_tramp_build_area(bool inherit)
+{
+	bool keep = inherit && handoff_tramp_header_valid(handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF));
+	int ret;
+
+	if (!keep)
+		memset(handoff_tramp_ptr(CPU_HANDOFF_SLOTS_OFF), 0,
+		       CPU_HANDOFF_NR_SLOTS * CPU_HANDOFF_SLOT_SIZE);
+	ret = handoff_tramp_build_loop();
+	if (ret)
+		return ret;
+	assign_slots();
+	handoff_tramp.built_crc = handoff_tramp_crc();
+	return 0;
+}
+
+/**
+ * handoff_tramp_code_page_exec() - map the code page executable, or not
+ * @exec: whether CPUs are about to leave the park loop through it
+ *
+ * The code page is executable in the kernel only while CPUs leave it, and
+ * then its direct-map alias is read-only: never writable and executable
+ * at once.
+ *
+ * Context: process context.
+ */
+void handoff_tramp_code_page_exec(bool exec)
+{
+	unsigned long alias = (unsigned long)__va(CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_CODE_OFF);
+
+	if (exec)
+		set_memory_ro(alias, 1);
+	__set_fixmap(FIX_CPU_HANDOFF, CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_CODE_OFF,
+		     exec ? PAGE_KERNEL_ROX : PAGE_KERNEL_RO);
+	if (!exec) {
+		flush_tlb_kernel_range(CPU_HANDOFF_TRAMPOLINE_VADDR,
+				       CPU_HANDOFF_TRAMPOLINE_VADDR + PAGE_SIZE);
+		set_memory_rw(alias, 1);
+	}
+}
+
+/**
+ * handoff_trampoline_setup() - map the trampoline area and build it
+ *
+ * Called by the method policy before it picks a method, and before CPUs
+ * come up: whether the area could be set up decides whether the method
+ * can be used.
+ *
+ * Context: early_initcall.
+ */
+void __init handoff_trampoline_setup(void)
+{
+	BUILD_BUG_ON(__fix_to_virt(FIX_CPU_HANDOFF) != CPU_HANDOFF_TRAMPOLINE_VADDR);
+	BUILD_BUG_ON(VSYSCALL_ADDR - PAGE_SIZE != CPU_HANDOFF_TRAMPOLINE_VADDR);
+
+	if (handoff_tramp.reserved) {
+		handoff_tramp.area = memremap(CPU_HANDOFF_AREA_PHYS, CPU_HANDOFF_CODE_OFF,
+					    MEMREMAP_WB | MEMREMAP_ENC);
+		/* Mapped first: building it checksums the code page through it. */
+		handoff_tramp_code_page_exec(false);
+		if (handoff_tramp.area && !handoff_tramp_build_area(area_adopted))
+			handoff_tramp.ready = true;
+		else
+			handoff_tramp.why = "the trampoline area could not be mapped";
+	}
+}
