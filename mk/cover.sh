@@ -77,9 +77,13 @@ blurb() {
 	cpu_handoff=auto|init|trampoline|off chooses; off is today's
 	behaviour.  The last two patches are the documentation and the
 	kselftest with its QEMU runner; the ones before are the mechanism.
-	The four trampoline patches before the documentation are RFC: they
-	serve only where INIT cannot be used, and no such machine was tried
-	here; the INIT patches before them stand without them.
+	The order is one a reviewer can stop at: INIT parking for kexec
+	(1-4), then for hibernation restore, first with the CPUs taken
+	offline (5), then held instead, with the measured gain (6), then what
+	the kernel that takes over does with the CPUs it inherits (7-9), and
+	debugfs (10).  The six trampoline patches after that (11-16) are RFC:
+	they serve only where INIT cannot be used, and no such machine was
+	tried here; the patches before them stand without them.
 	The MAINTAINERS entry grows with the patches that add files.  The NMI
 	injector behind the fault results below is test-bed code, applied to
 	the series and to plain 6.12 alike, and not part of the series.

@@ -1,13 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the files of x86 CPU handoff parking share: the two methods (INIT,
- * cpu_handoff_init.c; a fixed-address park loop, cpu_handoff_trampoline.c),
- * the choice between them (cpu_handoff_policy.c), the CPUs' state and the
- * record of the last handoff (cpu_handoff.c), the hold for hibernation
- * restore (cpu_handoff_hold.c), what the kernel that takes over does with
- * the CPUs it inherits (cpu_handoff_repark.c), and debugfs
- * (cpu_handoff_debugfs.c).
- * See Documentation/arch/x86/cpu-handoff.rst.
+ * What the files of x86 CPU handoff parking share; each file says what it
+ * does.  See Documentation/arch/x86/cpu-handoff.rst.
  */
 #ifndef _X86_KERNEL_CPU_HANDOFF_H
 #define _X86_KERNEL_CPU_HANDOFF_H
@@ -101,11 +95,7 @@ static inline enum cpu_handoff_state handoff_get_state(unsigned int cpu)
 }
 
 /* What the header of the image being restored says; unknown until read. */
-enum handoff_image_kind {
-	IMAGE_UNKNOWN,
-	IMAGE_REPARKS_CPUS,
-	IMAGE_LEAVES_CPUS,
-};
+enum handoff_image_kind { IMAGE_UNKNOWN, IMAGE_REPARKS_CPUS, IMAGE_LEAVES_CPUS };
 
 /* What the last handoff did: see handoff_stats in cpu_handoff.c. */
 struct handoff_stats {
