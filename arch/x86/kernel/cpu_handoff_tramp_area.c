@@ -158,9 +158,10 @@ static void assign_slots(void)
  * @inherit: CPUs may be parked in it by the previous kernel (kexec'd into,
  *	or resumed from a restore kernel)
  *
- * If @inherit and the area's header is valid, keep the parked CPUs' slots.  After a reset no CPU can be in the loop,
- * whatever the memory still says (RAM survives a warm reset), so a kernel
- * booted by firmware starts with empty slots.  The way in (which maps a
+ * If @inherit and the area's header is valid, keep the parked CPUs'
+ * slots.  After a reset no CPU can be in the loop, whatever the memory
+ * still says (RAM survives a warm reset), so a kernel booted by firmware
+ * starts with empty slots.  The way in (which maps a
  * page of this kernel's text) is rebuilt every time: it depends on KASLR.
  *
  * Context: process context, CPU hotplug off or before SMP bringup.
@@ -223,7 +224,7 @@ void __init handoff_trampoline_setup(void)
 
 	if (handoff_tramp.reserved) {
 		handoff_tramp.area = memremap(CPU_HANDOFF_AREA_PHYS, CPU_HANDOFF_CODE_OFF,
-					    MEMREMAP_WB | MEMREMAP_ENC);
+					      MEMREMAP_WB | MEMREMAP_ENC);
 		/* Mapped first: building it checksums the code page through it. */
 		handoff_tramp_code_page_exec(false);
 		if (handoff_tramp.area && !handoff_tramp_build_area(area_adopted))

@@ -106,7 +106,8 @@ static void build_tables(void)
 
 	/* Leaves first: an upper entry never points at a table not yet filled. */
 	for (n = CPU_HANDOFF_PGT_PAGES; n-- > 0;)
-		update_live(handoff_tramp_ptr(CPU_HANDOFF_PGT_OFF + n * PAGE_SIZE), pgt(n), PAGE_SIZE / 8);
+		update_live(handoff_tramp_ptr(CPU_HANDOFF_PGT_OFF + n * PAGE_SIZE), pgt(n),
+			    PAGE_SIZE / 8);
 
 	n = pgtable_l5_enabled() ? CPU_HANDOFF_PGT_P4D : CPU_HANDOFF_PGT_PGD;
 	handoff_tramp.park_cr3 = pgt_pa(n) | sme_me_mask;
@@ -144,7 +145,8 @@ static void build_data(void)
 	*(u32 *)(data + CPU_HANDOFF_HDR_VERSION) = CPU_HANDOFF_TRAMPOLINE_VERSION;
 	*(u32 *)(data + CPU_HANDOFF_HDR_NR_SLOTS) = CPU_HANDOFF_NR_SLOTS;
 	BUILD_BUG_ON(CPU_HANDOFF_HDR_MAGIC != 0);
-	update_live(handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF) + 8, scratch_data + 1, PAGE_SIZE / 8 - 1);
+	update_live(handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF) + 8, scratch_data + 1,
+		    PAGE_SIZE / 8 - 1);
 	/* The magic last: a half-written header is not valid. */
 	smp_wmb();
 	WRITE_ONCE(*(u64 *)handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF), CPU_HANDOFF_TRAMPOLINE_MAGIC);
@@ -200,7 +202,8 @@ u32 handoff_tramp_crc(void)
 	u32 crc = handoff_tramp_code_crc();
 
 	crc = crc32_le(crc, handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF), PAGE_SIZE);
-	return crc32_le(crc, handoff_tramp_ptr(CPU_HANDOFF_PGT_OFF), CPU_HANDOFF_PGT_PAGES * PAGE_SIZE);
+	return crc32_le(crc, handoff_tramp_ptr(CPU_HANDOFF_PGT_OFF),
+			CPU_HANDOFF_PGT_PAGES * PAGE_SIZE);
 }
 
 /**

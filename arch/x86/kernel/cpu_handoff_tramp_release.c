@@ -82,7 +82,8 @@ int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip
 	struct handoff_slot *s;
 	unsigned int us;
 
-	if (!handoff_tramp.area || !handoff_tramp_header_valid(handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF)))
+	if (!handoff_tramp.area ||
+	    !handoff_tramp_header_valid(handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF)))
 		return -ENOENT;
 	s = find_parked(apicid);
 	if (!s)
@@ -147,7 +148,6 @@ static int trampoline_cpu_online(unsigned int cpu)
 		handoff_tramp_code_page_exec(false);
 	return 0;
 }
-
 
 /*
  * A reboot or power off resets every CPU: forget the parked ones, so the
