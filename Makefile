@@ -31,16 +31,25 @@
 #                   kernel-doc, htmldocs
 #   make clean      drop build outputs, keep the unpacked base
 #
-# Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto.
+# Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto,
+# BASE=6.12 (the default, the file BASE) or BASE=7.3 (the port in progress:
+# make tree, kernel, baseline, guest, run; in build/base-7.3/).
 
 SHELL := /bin/bash
 REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-BUILD := $(REPO)/build
+# BASE=NAME builds for bases/NAME instead of the default base (the file
+# BASE), in build/base-NAME/; the default base builds in build/.
+DEFAULT_BASE := $(shell sed -n 's/^DEFAULT_BASE[[:space:]]*=[[:space:]]*//p' $(REPO)/BASE)
+BASE ?= $(DEFAULT_BASE)
+ifeq ($(wildcard $(REPO)/bases/$(BASE)),)
+$(error BASE=$(BASE) is not a base; bases/ has: $(notdir $(wildcard $(REPO)/bases/[0-9]*[0-9])))
+endif
+BUILD := $(REPO)/build$(if $(filter-out $(DEFAULT_BASE),$(BASE)),/base-$(BASE))
 T := $(REPO)/tools/testing/selftests/cpu-handoff
 CPUS ?= 4
 CYCLES ?= 2
 ACCEL ?= auto
-export BUILD
+export BUILD BASE
 
 PATCHED := $(BUILD)/out/patched/arch/x86/boot/bzImage
 BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
@@ -52,7 +61,7 @@ RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INI
 all: kernels guest
 
 help:
-	@sed -n '3,34p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,36p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh

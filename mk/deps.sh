@@ -21,7 +21,9 @@ for p in $pkgs; do
 done
 have_ver=$(dpkg-query -W -f='${Version}' "$want_pkg" 2>/dev/null)
 base_missing=""
-if [ "$have_ver" != "$want_ver" ] && [ ! -f "$(base_get BASE_TARBALL)" ]; then
+if [ "$(base_get BASE_FETCH)" = apt-download ]; then
+	: # not installed: mk/fetch-base.sh downloads it into build/dl/
+elif [ "$have_ver" != "$want_ver" ] && [ ! -f "$(base_get BASE_TARBALL)" ]; then
 	base_missing="$want_pkg=$want_ver"
 elif [ "$have_ver" != "$want_ver" ] && [ -n "$have_ver" ]; then
 	base_missing="$want_pkg=$want_ver"
@@ -51,7 +53,7 @@ if [ -n "$base_missing" ]; then
 		echo "  versions the archive offers: ${avail:-none}" >&2
 		echo "  Nothing was built.  To proceed, either put the $want_ver tarball at" >&2
 		echo "  $(base_get BASE_TARBALL) (its sha256 must match BASE), or move the series" >&2
-		echo "  to an offered version: update BASE, rebase patches/, and run make check." >&2
+		echo "  to an offered version: update bases/$BASE, rebase patches/, and run make check." >&2
 		exit 1
 	fi
 fi

@@ -2,20 +2,48 @@
 # Shared helpers for the mk/*.sh scripts.  Sourced, never run.
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$REPO/build}
 
 die() {
 	echo "error: $*" >&2
 	exit 1
 }
 
+# The base the trees are built on: BASE=NAME (a file in bases/), else the
+# default one that the file BASE names.  The default base builds in
+# build/, any other in build/base-NAME/; downloads are shared (build/dl/).
+DEFAULT_BASE=$(sed -n 's/^DEFAULT_BASE[[:space:]]*=[[:space:]]*//p' "$REPO/BASE")
+BASE=${BASE:-$DEFAULT_BASE}
+if [ -z "$BASE" ] || [ ! -f "$REPO/bases/$BASE" ] || [ "${BASE#*/}" != "$BASE" ]; then
+	die "BASE=$BASE is not a base; bases/ has: $(cd "$REPO/bases" && ls -p | grep -v / | tr '\n' ' ')"
+fi
+if [ "$BASE" = "$DEFAULT_BASE" ]; then
+	BUILD=${BUILD:-$REPO/build}
+else
+	BUILD=${BUILD:-$REPO/build/base-$BASE}
+fi
+DL=${DL:-$REPO/build/dl}
+export BASE BUILD DL
+
 note() {
 	echo "  $*" >&2
 }
 
-# base_get KEY: a value from the BASE file (KEY = value).
+# base_get KEY: a value from the base's file in bases/ (KEY = value).
 base_get() {
-	sed -n "s/^$1[[:space:]]*=[[:space:]]*//p" "$REPO/BASE"
+	sed -n "s/^$1[[:space:]]*=[[:space:]]*//p" "$REPO/bases/$BASE" | sed "s|@DL@|$DL|g"
+}
+
+# base_hook DIR NAME: the hook mail NAME of DIR/patches (DIR empty: the
+# series, or testbed) for this base, as a path in this repository: the
+# base's own version (bases/BASE.d/DIR/patches/NAME) where the upstream
+# code it hooks into differs, else the common one.
+base_hook() {
+	local own=bases/$BASE.d/${1:+$1/}patches/$2
+	if [ -f "$REPO/$own" ]; then
+		echo "$own"
+	else
+		echo "${1:+$1/}patches/$2"
+	fi
 }
 
 # The identity a draft series is signed off as when nobody real is

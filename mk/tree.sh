@@ -23,6 +23,8 @@ src=$BUILD/linux
 
 verify_base() {
 	local pkgver sha
+	# A base from another suite: fetched into build/dl/, nothing installed.
+	"$REPO/mk/fetch-base.sh"
 	[ -f "$tarball" ] || die "base tarball $tarball is missing; run 'make deps' (as root)"
 	pkgver=$(dpkg-query -W -f='${Version}' "$(base_get BASE_PACKAGE)" 2>/dev/null || true)
 	sha=$(sha256sum "$tarball" | cut -d' ' -f1)
@@ -31,7 +33,7 @@ verify_base() {
 		echo "  found: package version '${pkgver:-unknown}', sha256 $sha" >&2
 		echo "  want:  $(base_get BASE_DEBVERSION), sha256 $want_sha" >&2
 		echo "  Nothing was built.  Install the pinned version ('make deps' as root)," >&2
-		echo "  or move the series to the new base: update BASE, refresh patches/, make check." >&2
+		echo "  or move the series to the new base: update bases/$BASE, refresh patches/, make check." >&2
 		exit 1
 	fi
 }
@@ -99,6 +101,8 @@ link_files() {
 	local dir=$1 list=$2 f s l
 	while read -r f s; do
 		[ -n "$f" ] || continue
+		# The base's own version of this file: fix_files() writes it.
+		grep -qxF "$f" "$fixed" 2>/dev/null && continue
 		if [ -e "$dir/$f" ] && [ ! -L "$dir/$f" ]; then
 			die "$f exists in the base: change upstream files through patches/, not by copying them"
 		fi
@@ -116,7 +120,39 @@ link_files() {
 	done
 }
 
+# fix_files DIR: where the base's API differs from the one our new files
+# are written for, bases/BASE.d/files.patch says how (a small patch on our
+# files, kept visible in one place): the files it touches are copies in
+# DIR, patched, rewritten only when their content changes.
+fix_files() {
+	local dir=$1 fixup=$REPO/bases/$BASE.d/files.patch scratch=$BUILD/.tree.fixup f
+	[ -f "$fixup" ] || return 0
+	rm -rf "$scratch" && mkdir -p "$scratch"
+	while read -r f; do
+		[ -f "$REPO/$f" ] || die "bases/$BASE.d/files.patch changes $f, which is not one of our files"
+		mkdir -p "$scratch/$(dirname "$f")"
+		cp "$REPO/$f" "$scratch/$f"
+	done <"$fixed"
+	patch -s -p1 -d "$scratch" --no-backup-if-mismatch -r - <"$fixup" >"$BUILD/.tree.err" 2>&1 || {
+		cat "$BUILD/.tree.err" >&2
+		die "bases/$BASE.d/files.patch does not apply to our files: refresh it"
+	}
+	while read -r f; do
+		if [ -L "$dir/$f" ] || ! cmp -s "$scratch/$f" "$dir/$f"; then
+			rm -f "$dir/$f"
+			cp "$scratch/$f" "$dir/$f"
+		fi
+	done <"$fixed"
+	rm -rf "$scratch"
+}
+
 mkdir -p "$BUILD"
+fixed=$BUILD/.tree.fixed
+if [ -f "$REPO/bases/$BASE.d/files.patch" ]; then
+	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$REPO/bases/$BASE.d/files.patch" >"$fixed"
+else
+	: >"$fixed"
+fi
 verify_base
 [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify base >/dev/null || {
 	rm -rf "$src" "$BUILD/linux-base"
@@ -130,8 +166,8 @@ series_hooks=$BUILD/.tree.hooks.series
 bed_hooks=$BUILD/.tree.hooks.testbed
 all_files=$BUILD/.tree.files.all
 base_files=$BUILD/.tree.files.base
-series_entries | sed 's|^|patches/|' >"$series_hooks"
-testbed_entries | sed 's|^|testbed/patches/|' >"$bed_hooks"
+series_entries | while read -r p; do base_hook "" "$p"; done >"$series_hooks"
+testbed_entries | while read -r p; do base_hook testbed "$p"; done >"$bed_hooks"
 new_files | awk '{ print $1, $1 }' >"$all_files"
 new_files testbed | awk '{ print $1, "testbed/" $1 }' >"$base_files"
 dup=$(awk '{ print $1 }' "$all_files" "$base_files" | sort | uniq -d | tr '\n' ' ')
@@ -152,7 +188,10 @@ fi
 checkout_tree "$BUILD/linux-base" "$baseline"
 
 link_files "$src" "$all_files"
+fix_files "$src"
 link_files "$BUILD/linux-base" "$base_files"
-echo "  TREE    build/linux ($(wc -l <"$series_hooks")+$(wc -l <"$bed_hooks") hooks," \
+b=${BUILD#"$REPO"/}
+echo "  TREE    Linux $kver: $b/linux ($(wc -l <"$series_hooks")+$(wc -l <"$bed_hooks") hooks," \
 	"$(wc -l <"$all_files") new files, the series + testbed/)," \
-	"build/linux-base ($(wc -l <"$bed_hooks") hooks, $(wc -l <"$base_files") files, testbed/)" >&2
+	"$b/linux-base ($(wc -l <"$bed_hooks") hooks, $(wc -l <"$base_files") files, testbed/)" \
+	"$(grep -c . "$fixed") files changed for $BASE by bases/$BASE.d/files.patch" >&2

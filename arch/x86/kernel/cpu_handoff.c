@@ -1,21 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Park CPUs for a handoff between kernels.
- *
- * When kexec starts a new kernel, or a hibernation restore kernel jumps
- * into the image, the outgoing kernel's memory is about to be overwritten.
- * A CPU left in a HLT or MWAIT loop in that memory runs whatever it finds
- * there on the next NMI, SMI or machine check: the triple faults seen on
- * kexec and with nosmt on hibernation resume.  Instead, every CPU but the
- * controlling one is parked where it runs nothing of the outgoing kernel
- * (with INIT, in wait-for-SIPI, where NMI, SMI and INIT are blocked), and
- * the incoming kernel wakes it with its ordinary CPU bringup.
- *
- * This file keeps each CPU's state and the record of the last handoff,
- * and parks CPUs that the caller has already stopped or taken offline:
- * kexec, where the architecture stops the others itself, and the
- * hibernation restore path when its CPUs could not be held
- * (cpu_handoff_hold.c).
+ * Park CPUs for a handoff between kernels: each CPU's state, the record of
+ * the last handoff, and parking CPUs the caller has already stopped or
+ * taken offline (kexec, which stops the others itself; a hibernation
+ * restore whose CPUs could not be held, see cpu_handoff_hold.c).
  */
 
 #define pr_fmt(fmt) "cpu_handoff: " fmt
@@ -60,8 +48,6 @@ static const struct handoff_method *stop_method;
 
 /**
  * handoff_stats_check() - start the record afresh if it is not ours
- *
- * Context: any; the controlling CPU of a handoff, or debugfs.
  */
 void handoff_stats_check(void)
 {
@@ -72,11 +58,8 @@ void handoff_stats_check(void)
 }
 
 /**
- * handoff_stats_begin_park() - a handoff starts parking
+ * handoff_stats_begin_park() - a handoff starts parking: clear the counts
  *
- * Clears the last handoff's counts.
- *
- * Context: the controlling CPU, interrupts off.
  * Return: local_clock(), for the park time.
  */
 u64 handoff_stats_begin_park(void)
@@ -95,7 +78,6 @@ u64 handoff_stats_begin_park(void)
  * @reason: the handoff
  * @cpu: the CPU
  *
- * Context: the controlling CPU, interrupts off.
  * Return: 0, or the method's negative errno.
  */
 int handoff_park_cpu(const struct handoff_method *m, enum cpu_handoff_reason reason,
@@ -128,14 +110,11 @@ bool cpu_handoff_will_park(enum cpu_handoff_reason reason)
 /**
  * cpu_handoff_stop_method() - the method CPUs being stopped park with
  *
- * What the controlling CPU's last cpu_handoff_will_park() chose, before
- * it stopped the others.  A CPU being stopped for kexec asks this rather
- * than handoff_method_for(): with SME it has written back and invalidated
- * its caches (stop_this_cpu()) and must change as little memory as it can
- * from then on, and the methods' refuse() checks read and checksum tens
- * of KiB.
+ * What the controlling CPU's last cpu_handoff_will_park() chose.  A CPU
+ * being stopped for kexec asks this, not handoff_method_for(): with SME it
+ * has flushed its caches (stop_this_cpu()) and must write as little as it
+ * can from then on, and the refuse() checks read and checksum tens of KiB.
  *
- * Context: any; it only reads a pointer.
  * Return: the method, or NULL for the old behaviour.
  */
 const struct handoff_method *cpu_handoff_stop_method(void)
@@ -174,7 +153,7 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 	handoff_report_fallback(reason, m);
 	if (reason == CPU_HANDOFF_RESTORE && handoff_image_kind == IMAGE_LEAVES_CPUS)
 		pr_warn("%s: the image kernel does not re-park CPUs: those it offlined by hand stay in wait-for-SIPI until reboot\n",
-			handoff_reason_name(reason));
+			handoff_reason_names[reason]);
 
 	t0 = handoff_stats_begin_park();
 	st->hold_ns = 0;
@@ -203,7 +182,7 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 	if (reason == CPU_HANDOFF_KEXEC_JUMP)
 		handoff_parked_for_jump = true;
 	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed%s; park %llu us [%s]\n",
-		handoff_reason_name(reason), parked, m->name, st->skipped, st->failed,
+		handoff_reason_names[reason], parked, m->name, st->skipped, st->failed,
 		primary ? ", the boot CPU left stopped" : "",
 		div_u64(st->park_ns, NSEC_PER_USEC), handoff_policy_why);
 	return st->failed;

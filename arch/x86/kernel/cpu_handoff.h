@@ -62,6 +62,7 @@ static inline void handoff_trampoline_setup(void) { }
 /* cpu_handoff_policy.c */
 extern const struct handoff_method *handoff_chosen;
 extern char handoff_policy_why[160];
+extern const char * const handoff_reason_names[];
 const struct handoff_method *handoff_method_for(enum cpu_handoff_reason reason);
 
 /* cpu_handoff.c */
@@ -117,7 +118,6 @@ extern struct handoff_stats handoff_stats;
 extern enum handoff_image_kind handoff_image_kind;
 extern bool handoff_parked_for_jump;
 
-const char *handoff_reason_name(enum cpu_handoff_reason reason);
 void handoff_report_fallback(enum cpu_handoff_reason reason,
 			     const struct handoff_method *used);
 void handoff_stats_check(void);

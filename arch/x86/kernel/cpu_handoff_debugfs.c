@@ -28,11 +28,7 @@ static struct dentry *debugfs_dir;
 /**
  * cpu_handoff_debugfs_dir() - the cpu_handoff directory in debugfs
  *
- * For these files and the methods' own.
- *
- * Context: process context, from an initcall.
- * Return: the directory (an error pointer if debugfs is not available,
- * which debugfs_create_file() accepts).
+ * Return: the directory, or an error pointer debugfs_create_file() takes.
  */
 struct dentry *cpu_handoff_debugfs_dir(void)
 {

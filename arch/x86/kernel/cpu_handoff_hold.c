@@ -1,15 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Hold the other online CPUs for a hibernation restore, instead of taking
- * them offline.
- *
- * The restore kernel used to hot-unplug every other CPU before the jump
- * into the image, one at a time, each through a stop_machine() of all the
- * CPUs still online, after onlining the nosmt siblings first so that they
- * could be put into a HLT loop rather than MWAIT.  The cost grows with the
- * square of the CPU count, and it all happens only for the CPUs to be
- * thrown away.  Instead, the other online CPUs are told by IPI to spin
- * with interrupts off in this kernel:
+ * Hold the other online CPUs for a hibernation restore instead of taking
+ * them offline one stop_machine() at a time, a cost that grows with the
+ * square of the CPU count and buys nothing for CPUs about to be thrown
+ * away.  They are told by IPI to spin with interrupts off in this kernel:
  *
  *   hold     nothing is torn down, so a failure before the jump releases
  *            them and they carry on where they were;
@@ -63,7 +57,6 @@ static struct cpumask saved_allowed;
 static enum cpu_handoff_reason hold_reason;
 static bool holding;
 static u64 hold_start_ns;
-/* Short for the record the handoff keeps; see cpu_handoff.c. */
 static struct handoff_stats *const st = &handoff_stats;
 
 /*
@@ -140,7 +133,7 @@ static void hold_undo(void)
 	/* Wait for them to leave: their IPI data must not be reused early. */
 	if (!wait_for_count(&held_cpus, 0, false))
 		pr_err("%s: %d CPUs did not leave the hold\n",
-		       handoff_reason_name(hold_reason), atomic_read(&held_cpus));
+		       handoff_reason_names[hold_reason], atomic_read(&held_cpus));
 	WRITE_ONCE(hold_phase, HOLD_IDLE);
 	holding = false;
 }
@@ -177,13 +170,11 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		return -EOPNOTSUPP;
 	if (reason == CPU_HANDOFF_RESTORE && handoff_image_kind == IMAGE_LEAVES_CPUS)
 		pr_warn("%s: the image kernel does not re-park CPUs: those it offlined by hand stay in wait-for-SIPI until reboot\n",
-			handoff_reason_name(reason));
+			handoff_reason_names[reason]);
 
 	/*
-	 * As freeze_secondary_cpus() does, and for the same reasons: the
-	 * caller's thaw_secondary_cpus() undoes it whatever happens next,
-	 * and it waits for a CPU in the middle of coming up or going down,
-	 * which would otherwise be neither held nor parked.
+	 * As freeze_secondary_cpus() does: the caller's thaw undoes it, and
+	 * it waits out a CPU half way up or down, neither held nor parked.
 	 */
 	cpu_hotplug_disable();
 
@@ -194,7 +185,7 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	cpumask_copy(&saved_allowed, current->cpus_ptr);
 	if (!cpu_online(HANDOFF_PRIMARY_CPU) ||
 	    set_cpus_allowed_ptr(current, cpumask_of(HANDOFF_PRIMARY_CPU))) {
-		pr_err("%s: cannot move to CPU %d\n", handoff_reason_name(reason),
+		pr_err("%s: cannot move to CPU %d\n", handoff_reason_names[reason],
 		       HANDOFF_PRIMARY_CPU);
 		cpu_hotplug_enable();
 		return -EBUSY;
@@ -224,13 +215,12 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		call_single_data_t *csd = per_cpu_ptr(&hold_csd, cpu);
 
 		/*
-		 * A CPU that never ran an earlier hold's IPI still has it
-		 * queued: re-initialising the CSD would corrupt that queue.
-		 * Give up on this handoff instead.
+		 * An earlier hold's IPI still queued: re-initialising the
+		 * CSD would corrupt the queue, so give up on this handoff.
 		 */
 		if (csd->node.u_flags & CSD_FLAG_LOCK) {
 			pr_err("%s: CPU %u still has an earlier hold pending\n",
-			       handoff_reason_name(reason), cpu);
+			       handoff_reason_names[reason], cpu);
 			want = UINT_MAX;
 			break;
 		}
@@ -243,7 +233,7 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	}
 	if (want == UINT_MAX || !wait_for_count(&held_cpus, want, true)) {
 		pr_err("%s: only %d of %u CPUs could be held\n",
-		       handoff_reason_name(reason), atomic_read(&held_cpus),
+		       handoff_reason_names[reason], atomic_read(&held_cpus),
 		       cpumask_weight(&held_mask));
 		hold_undo();
 		local_irq_enable();
@@ -307,21 +297,20 @@ int cpu_handoff_commit(void)
 	smp_store_release(&hold_phase, HOLD_COMMIT);
 	if (!wait_for_count(&acked_cpus, want, true)) {
 		pr_err("%s: only %d of %u held CPUs answered the commit; not parking\n",
-		       handoff_reason_name(hold_reason), atomic_read(&acked_cpus), want);
+		       handoff_reason_names[hold_reason], atomic_read(&acked_cpus), want);
 		return -EBUSY;
 	}
 	/*
-	 * Every held CPU has just answered with interrupts off, so a CPU that
-	 * is not ready within the timeout is one that stalled in firmware or
-	 * in its own prepare.  Those that did prepare have left VMX/SVM for
-	 * good (KVM's kvm_rebooting stays set): say so if the handoff fails.
+	 * Every held CPU has just answered, so one not ready in time stalled
+	 * in firmware or in its prepare.  Those that did prepare have left
+	 * VMX/SVM for good (kvm_rebooting stays set): say so if this fails.
 	 */
 	smp_store_release(&hold_phase, HOLD_PREPARE);
 	if (!wait_for_count(&ready_cpus, want, true)) {
 		int ready = atomic_read(&ready_cpus);
 
 		pr_crit("%s: only %d of %u held CPUs got ready to park; not parking, and virtualization stays off on those %d until reboot\n",
-			handoff_reason_name(hold_reason), ready, want, ready);
+			handoff_reason_names[hold_reason], ready, want, ready);
 		return -EBUSY;
 	}
 
@@ -341,7 +330,7 @@ int cpu_handoff_commit(void)
 	st->park_ns = now - t0;
 	st->total_ns = now - hold_start_ns;
 	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed; hold %llu us, park %llu us [%s]\n",
-		handoff_reason_name(hold_reason), st->held + st->offline, hold_method->name,
+		handoff_reason_names[hold_reason], st->held + st->offline, hold_method->name,
 		st->held, st->offline, st->skipped, st->failed,
 		div_u64(st->hold_ns, NSEC_PER_USEC), div_u64(st->park_ns, NSEC_PER_USEC),
 		handoff_policy_why);
@@ -362,7 +351,7 @@ void cpu_handoff_release(void)
 	if (!holding)
 		return;
 	hold_undo();
-	pr_info("%s: handoff abandoned, CPUs released\n", handoff_reason_name(hold_reason));
+	pr_info("%s: handoff abandoned, CPUs released\n", handoff_reason_names[hold_reason]);
 	local_irq_enable();
 	set_cpus_allowed_ptr(current, &saved_allowed);
 }

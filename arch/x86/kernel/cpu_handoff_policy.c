@@ -6,9 +6,7 @@
  * (the default), which takes INIT unless this machine cannot use it or
  * should not (a BIOS on the SMI quirk list), then the fixed-address
  * trampoline where it is built in.  A bad value is reported and "auto"
- * used.  A method that cannot serve one particular handoff (the handoff
- * would overwrite its park loop) makes way for the other, or, with none
- * left, for the old behaviour, and the log says so.
+ * used.
  */
 
 #define pr_fmt(fmt) "cpu_handoff: " fmt
@@ -30,7 +28,8 @@ static const struct handoff_method *const methods[] = {
 const struct handoff_method *handoff_chosen __ro_after_init;
 char handoff_policy_why[160] __ro_after_init;
 
-static const char * const reason_names[] = {
+/* For the log: what each handoff is called. */
+const char * const handoff_reason_names[] = {
 	[CPU_HANDOFF_RESTORE]	 = "restore",
 	[CPU_HANDOFF_KEXEC]	 = "kexec",
 	[CPU_HANDOFF_KEXEC_JUMP] = "kexec-jump",
@@ -151,13 +150,12 @@ early_initcall(cpu_handoff_policy_init);
  * handoff_method_for() - the method one handoff parks CPUs with
  * @reason: the handoff
  *
- * The chosen one, unless it refuses this handoff; then the other usable
- * one that does not; else NULL, for the old behaviour.  The same answer
- * for every caller during a handoff, so that CPUs that park themselves and
- * the controlling CPU agree.
+ * The same answer for every caller during a handoff, so that CPUs that
+ * park themselves and the controlling CPU agree.
  *
- * Context: any; interrupts off during a handoff.
- * Return: the method, or NULL.
+ * Return: the chosen method, unless it refuses this handoff (it would
+ * overwrite its park loop); then the other usable one that does not; else
+ * NULL, for the old behaviour.
  */
 const struct handoff_method *handoff_method_for(enum cpu_handoff_reason reason)
 {
@@ -180,17 +178,6 @@ const struct handoff_method *handoff_method_for(enum cpu_handoff_reason reason)
 }
 
 /**
- * handoff_reason_name() - a handoff's name, for the log
- * @reason: the handoff
- *
- * Return: "restore", "kexec" or "kexec-jump".
- */
-const char *handoff_reason_name(enum cpu_handoff_reason reason)
-{
-	return reason_names[reason];
-}
-
-/**
  * handoff_report_fallback() - say why a handoff does not use the chosen method
  * @reason: the handoff
  * @used: what handoff_method_for() returned for it
@@ -203,6 +190,6 @@ void handoff_report_fallback(enum cpu_handoff_reason reason,
 	if (used == handoff_chosen)
 		return;
 	pr_warn("%s: %s cannot be used for this handoff (%s); %s\n",
-		reason_names[reason], handoff_chosen->name, handoff_chosen->refuse(reason),
+		handoff_reason_names[reason], handoff_chosen->name, handoff_chosen->refuse(reason),
 		used ? used->name : "CPUs are left halted in this kernel, as without this option");
 }

@@ -9,10 +9,8 @@
  * without.  Each is woken and parked again in this kernel's own
  * play_dead(), before user space is thawed.  No such CPU is activated for
  * it: cpu_boot_and_park() boots it once and sends it back, the way nosmt
- * boots siblings at boot, so no task is ever scheduled on it.
- *
- * The image header says whether the image kernel does this, so that a
- * restore kernel can warn when it parks CPUs for one that will not.
+ * boots siblings at boot, so no task is ever scheduled on it.  The image
+ * header says whether the image kernel does this (cpu_handoff_resumed()).
  */
 
 #define pr_fmt(fmt) "cpu_handoff: " fmt
@@ -142,12 +140,9 @@ void cpu_handoff_image_header_read(unsigned long word)
 /**
  * cpu_handoff_restored() - the jump into a hibernation image has landed
  *
- * Every present CPU that this kernel believes offline and that has run it
- * was parked by the restore kernel, in a way this kernel cannot know: in
- * wait-for-SIPI by a kernel with this option, or in a HLT loop in memory
- * that is now this kernel's by one without.  They cannot be taken back
- * here (interrupts are off and only this CPU runs); cpu_handoff_thaw()
- * does it, first thing when CPUs are thawed.
+ * The CPUs this kernel believes offline were parked by the restore
+ * kernel; they cannot be taken back here (interrupts are off and only this
+ * CPU runs), so cpu_handoff_thaw() does it, first thing when CPUs thaw.
  *
  * Context: the image kernel right after the jump, interrupts disabled.
  */
@@ -162,12 +157,9 @@ void cpu_handoff_restored(void)
  *
  * After a hibernation restore (cpu_handoff_restored()) or a kexec jump
  * that parked CPUs, wake each inherited CPU and park it again in this
- * kernel's own play_dead(), before any other CPU comes back: this is the
- * earliest point where a CPU can be brought up (interrupts on, process
- * context), it keeps the time the CPUs spend in wait-for-SIPI with CR4.MCE
- * clear short, and with only this CPU online the stop_machine() that
- * takes each down again involves two CPUs, not all of them.  A nosmt
- * sibling never becomes schedulable for it (see cpu_boot_and_park()).
+ * kernel's own play_dead(), before any other CPU comes back (why then:
+ * see the caller).  A nosmt sibling never becomes schedulable for it (see
+ * cpu_boot_and_park()).
  *
  * Context: process context in thaw_secondary_cpus(), with
  * cpu_maps_update_begin() held and tasks frozen.
@@ -185,13 +177,10 @@ void cpu_handoff_thaw(const struct cpumask *frozen)
 /**
  * cpu_handoff_resumed() - a hibernation image kernel has been resumed
  *
- * cpu_handoff_thaw() has re-parked what this kernel inherited, so the
- * caller's old sibling dance is not needed.
- *
- * Context: process context in the image kernel after resume
- * (arch_resume_nosmt()).
- * Return: true if handoff parking is on, so the caller skips its old
- * sibling dance; false if it is off.
+ * Context: process context, from arch_resume_nosmt().
+ * Return: true if handoff parking is on: cpu_handoff_thaw() has re-parked
+ * what this kernel inherited, and the caller's old sibling dance is not
+ * needed.
  */
 bool cpu_handoff_resumed(void)
 {

@@ -10,11 +10,8 @@
  * one kernel parks there is still parked there, intact, when the next
  * kernel runs.  The code page is mapped at CPU_HANDOFF_TRAMPOLINE_VADDR,
  * next to the vsyscall page, read-only and non-executable in the kernel's
- * page tables; the park loop's own tables map it executable.
- *
- * Each present CPU gets a slot in the area: its stack in the park loop,
- * its state, and the release word through which the next kernel can take
- * it back where INIT cannot be used.
+ * page tables; the park loop's own tables map it executable.  Each CPU
+ * has a slot in it: its stack in the loop, its state, its release word.
  */
 
 #define pr_fmt(fmt) "cpu_handoff: " fmt
@@ -48,19 +45,15 @@ static bool area_adopted __initdata;
  * cpu_handoff_reserve_area() - take the trampoline area out of use
  *
  * Called from setup_arch() right after memblock has been set up from the
- * E820 table, before anything is allocated from it.  The area stays RAM
- * to memblock, so the kernel counts the same memory as one without this
- * option (a hibernation image records that count, and a restore kernel
- * of either kind compares it), but it is reserved there, and reserved in
- * the E820 table: it is no System RAM in /proc/iomem (kexec_file places
- * no segment in it), it is nosave (in no hibernation image), and the
- * table kexec hands to the next kernel has it reserved too.
- *
- * A kernel booted by kexec from one with this option finds the area
- * reserved in its E820 table, with the header the previous kernel wrote.
- * It makes the area RAM again in its own and in the firmware table, as on
- * a boot from firmware, so that its memory map (and the checksum of it a
- * hibernation image carries) does not depend on how it was booted.
+ * E820 table, before anything is allocated from it.  It stays RAM to
+ * memblock, so the kernel counts the same memory as one without this
+ * option (a hibernation image records the count), but is reserved there
+ * and in the E820 table: no System RAM in /proc/iomem (no kexec_file
+ * segment), nosave, and reserved in the table kexec hands on.  A kernel
+ * kexec'd from one with this option finds it reserved, with the previous
+ * kernel's header, and makes it RAM again in its own and the firmware
+ * table, so that its memory map (and the image's checksum of it) does not
+ * depend on how it was booted.
  */
 void __init cpu_handoff_reserve_area(void)
 {

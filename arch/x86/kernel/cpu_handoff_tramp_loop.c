@@ -177,9 +177,7 @@ static int build_code(void)
 }
 
 /**
- * handoff_tramp_code_crc() - checksum of the code page, as mapped
- *
- * Return: the CRC32 of the park loop's code page.
+ * handoff_tramp_code_crc() - the CRC32 of the park loop's code page
  */
 u32 handoff_tramp_code_crc(void)
 {
@@ -207,11 +205,8 @@ u32 handoff_tramp_crc(void)
 }
 
 /**
- * handoff_tramp_build_loop() - write the park loop into the area
+ * handoff_tramp_build_loop() - write page tables, data and code into the area
  *
- * Page tables, header, GDT and IDT, and the code page, in that order.
- *
- * Context: process context, from handoff_tramp_build_area().
  * Return: 0, or a negative errno if the code page could not be written.
  */
 int handoff_tramp_build_loop(void)

@@ -153,14 +153,18 @@ static int trampoline_cpu_online(unsigned int cpu)
  * A reboot or power off resets every CPU: forget the parked ones, so the
  * next boot does not look for them.  Not for kexec, where they stay.
  */
-static int trampoline_reboot(struct notifier_block *nb, unsigned long action, void *unused)
+static void forget_slots(void)
 {
 	unsigned int n;
 
-	if (!handoff_tramp.area || kexec_in_progress)
-		return NOTIFY_DONE;
 	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++)
 		WRITE_ONCE(handoff_tramp_slot(n)->state, CPU_HANDOFF_SLOT_FREE);
+}
+
+static int trampoline_reboot(struct notifier_block *nb, unsigned long action, void *unused)
+{
+	if (handoff_tramp.area && !kexec_in_progress)
+		forget_slots();
 	return NOTIFY_DONE;
 }
 
@@ -171,12 +175,8 @@ static struct notifier_block trampoline_reboot_nb = {
 /* After suspend to RAM, firmware has reset the CPUs parked for it. */
 static void trampoline_syscore_resume(void *data)
 {
-	unsigned int n;
-
-	if (!handoff_tramp.area || pm_suspend_target_state != PM_SUSPEND_MEM)
-		return;
-	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++)
-		WRITE_ONCE(handoff_tramp_slot(n)->state, CPU_HANDOFF_SLOT_FREE);
+	if (handoff_tramp.area && pm_suspend_target_state == PM_SUSPEND_MEM)
+		forget_slots();
 }
 
 static const struct syscore_ops trampoline_syscore_ops = {

@@ -9,13 +9,9 @@
  * the same physical and virtual address (cpu_handoff_tramp_area.c,
  * cpu_handoff_tramp_loop.c).  The next kernel takes a CPU back with
  * INIT-SIPI-SIPI, like from anywhere else, or, where INIT cannot be used,
- * through the CPU's release word (cpu_handoff_tramp_release.c).
- *
- * With this method an offline CPU waits deep in this kernel's memory
- * between handoffs (smp_ops.play_dead) and is moved into the trampoline
- * at a handoff's commit; online CPUs enter it at the commit (hibernation)
- * or from the stop IPI (kexec).  The way in goes through one page of
- * kernel text that the park loop's page tables also map.
+ * through the CPU's release word (cpu_handoff_tramp_release.c).  Online
+ * CPUs enter the loop at the commit (hibernation) or from the stop IPI
+ * (kexec); offline ones are moved there from trampoline_play_dead().
  */
 
 #define pr_fmt(fmt) "cpu_handoff: " fmt
@@ -158,13 +154,11 @@ static void __noreturn trampoline_enter(void)
 }
 
 /*
- * Between handoffs an offline CPU belongs in the deepest idle state it
- * has, as in the kernel's own play_dead(): the park loop's HLT is C1,
- * which keeps the core out of C6 and the package out of its deep
- * C-states for as long as the CPU is offline.  So an offline CPU waits
- * here, in this kernel's memory, and moves into the park loop only when
- * a handoff asks (trampoline_park()), which it does before this memory
- * can be overwritten.
+ * Between handoffs an offline CPU belongs in its deepest idle state, as in
+ * the kernel's own play_dead(): the park loop's HLT is C1, which would
+ * keep the core out of C6 for as long as the CPU is offline.  So it waits
+ * here, in this kernel's memory, and moves into the park loop when a
+ * handoff asks (trampoline_park()), before this memory is overwritten.
  *
  * It waits in MWAIT on its own cache line with the deepest hint CPUID
  * leaf 5 lists, as mwait_play_dead() does on the same CPUs; the ask is a

@@ -99,7 +99,6 @@ DECLARE_EVENT_CLASS(cpu_handoff_cpu,
 DEFINE_EVENT(cpu_handoff_cpu, cpu_handoff_wake,
 
 	TP_PROTO(unsigned int cpu, int ret),
-
 	TP_ARGS(cpu, ret)
 );
 
@@ -110,7 +109,6 @@ DEFINE_EVENT(cpu_handoff_cpu, cpu_handoff_wake,
 DEFINE_EVENT(cpu_handoff_cpu, cpu_handoff_repark,
 
 	TP_PROTO(unsigned int cpu, int ret),
-
 	TP_ARGS(cpu, ret)
 );
 
