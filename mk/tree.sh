@@ -193,5 +193,5 @@ link_files "$BUILD/linux-base" "$base_files"
 b=${BUILD#"$REPO"/}
 echo "  TREE    Linux $kver: $b/linux ($(wc -l <"$series_hooks")+$(wc -l <"$bed_hooks") hooks," \
 	"$(wc -l <"$all_files") new files, the series + testbed/)," \
-	"$b/linux-base ($(wc -l <"$bed_hooks") hooks, $(wc -l <"$base_files") files, testbed/)" \
-	"$(grep -c . "$fixed") files changed for $BASE by bases/$BASE.d/files.patch" >&2
+	"$b/linux-base ($(wc -l <"$bed_hooks") hooks, $(wc -l <"$base_files") files, testbed/)" >&2
+[ ! -s "$fixed" ] || echo "          $(grep -c . "$fixed") of our files changed for $BASE by bases/$BASE.d/files.patch" >&2

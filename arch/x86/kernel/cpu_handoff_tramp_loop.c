@@ -177,7 +177,9 @@ static int build_code(void)
 }
 
 /**
- * handoff_tramp_code_crc() - the CRC32 of the park loop's code page
+ * handoff_tramp_code_crc() - checksum of the park loop's code page
+ *
+ * Return: its CRC32, as the fixmap maps it.
  */
 u32 handoff_tramp_code_crc(void)
 {
