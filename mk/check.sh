@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make check: the runner's scenarios against the patched kernel and the
-# unpatched 6.12 baseline, plus self-tests that prove the runner fails
-# when it should.  TAP on stdout; logs in build/check/.
+# unpatched base (7.3; 6.12 with BASE=6.12), plus self-tests that prove
+# the runner fails when it should.  TAP on stdout; logs in build/check/.
 #
 # SET=core (make check, make test) runs every mechanism, client and
 # kernel pairing once, with short chains; SET=full (make check-full)
 # adds the 8- and 16-vCPU scenarios, long chains, the parameter
 # variants that exercise the same code paths again, and the scenarios
-# that can only be TODO here: 6.12's own known failures, and NMIs into
+# that can only be TODO here: the base's own known failures, and NMIs into
 # CPUs in wait-for-SIPI, which this QEMU delivers against the SDM.
 # ONLY="NAME ..." runs just the scenarios with those names.
 . "$(dirname "$0")/lib.sh"
@@ -20,13 +20,19 @@ D=$BUILD/out/debug/arch/x86/boot/bzImage
 CPUS=${CPUS:-4}
 OUT=${OUT:-$BUILD/check}
 SET=${SET:-core}
+# The unpatched base, in scenario names: hibernate-7.3-nosmt.
+U=$BASE
 case $SET in
 core | full) ;;
-*) die "SET=$SET: use core or full" ;;
+# The backport's share of make test: the patched kernel alone, every
+# mechanism and client once (its comparison with the unpatched base, and
+# the debug kernel, are in make check BASE=6.12).
+backport) ;;
+*) die "SET=$SET: use core, full or backport" ;;
 esac
 RUN=("$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel"
-     --initrd "$BUILD/guest/initramfs.cpio" --kernel patched="$P" --kernel base="$B"
-     --kernel debug="$D")
+     --initrd "$BUILD/guest/initramfs.cpio" --kernel patched="$P")
+[ "$SET" = backport ] || RUN+=(--kernel base="$B" --kernel debug="$D")
 # Debian's kexec-tools for the kexec-tools client scenarios (make guest
 # fetches it; without it those scenarios fail, saying so).
 [ -f "$BUILD/guest/kexec-tools.cpio" ] &&
@@ -45,7 +51,7 @@ if [ "${1:-}" = kexec-jump ]; then
 		specs+=("kexec-jump:k=patched:cpus=$CPUS:cycles=1:want=cpu_handoff^~kexec-jump^~parked~3~CPUs:name=kexec-jump-patched-$i"
 			"kexec-jump:k=patched:cpus=$CPUS:cycles=1:offline=2:smttoggle=1:name=kexec-jump-patched-offline-smt-$i"
 			"kexec-jump:k=patched:cpus=$CPUS:cycles=1:append=cpu_handoff=trampoline:offline=2:smttoggle=1:name=kexec-jump-trampoline-$i"
-			"kexec-jump:k=base:cpus=$CPUS:cycles=1:name=kexec-jump-6.12-$i")
+			"kexec-jump:k=base:cpus=$CPUS:cycles=1:name=kexec-jump-$U-$i")
 	done
 	# A jump that hangs does so for good: do not wait the default 5 min.
 	"${RUN[@]}" --timeout 30 --out "$OUT" "${specs[@]}" | tee "$OUT.tap"
@@ -56,14 +62,17 @@ if [ "${1:-}" = kexec-jump ]; then
 fi
 
 # 1. Does this QEMU block NMI in wait-for-SIPI, as the SDM says?
-"${RUN[@]}" --out "$OUT/experiment" "sipi-nmi:k=base:cpus=$CPUS:name=experiment-nmi-in-wait-for-sipi" |
-	tee -a "$OUT.tap"
-rc=${PIPESTATUS[0]}
-answer=$(cat "$OUT/experiment/sipi-nmi.answer" 2>/dev/null)
+rc=0 answer=""
+if [ "$SET" != backport ]; then
+	"${RUN[@]}" --out "$OUT/experiment" "sipi-nmi:k=base:cpus=$CPUS:name=experiment-nmi-in-wait-for-sipi" |
+		tee -a "$OUT.tap"
+	rc=${PIPESTATUS[0]}
+	answer=$(cat "$OUT/experiment/sipi-nmi.answer" 2>/dev/null)
+fi
 
 # 2. What a kernel parks CPUs with, from its symbols: a kernel that parks
 #    in INIT must survive NMIs into its parked CPUs; one that parks them
-#    in HLT (6.12) is known not to, and is reported as TAP TODO.
+#    in HLT (the unpatched base) is known not to, and is reported as TAP TODO.
 parks() { # KERNEL restore|kexec
 	local sym
 	case $2 in
@@ -85,7 +94,7 @@ nmi_expect() { # PARKING-KERNEL restore|kexec
 }
 
 # The same for the trampoline: a kernel of the series parks in it when
-# cpu_handoff=trampoline (6.12 ignores the option and parks in HLT).
+# cpu_handoff=trampoline (the base ignores the option and parks in HLT).
 nmi_expect_tramp() { # PARKING-KERNEL restore|kexec
 	if ! parks "$1" "$2"; then
 		echo "expect=xfail:why=$1~parks~CPUs~for~$2~in~HLT~in~memory~the~handoff~overwrites"
@@ -97,8 +106,8 @@ nmi_expect_tramp() { # PARKING-KERNEL restore|kexec
 c=cpus=$CPUS
 t=append=cpu_handoff=trampoline
 # INIT unusable, as on platforms that block it: auto picks the trampoline
-# and CPUs come back through the release word.  Not in a chain with 6.12
-# in the middle: 6.12 uses INIT anyway and leaves the slots stale (docs).
+# and CPUs come back through the release word.  Not in a chain with the
+# base in the middle: it uses INIT anyway and leaves the slots stale (docs).
 r=append=cpu_handoff_noinit
 rel=want=TRAMPOLINE~released=3~release_fallbacks=0
 # Chain lengths: long in the full set, enough to hand off twice in a row
@@ -114,17 +123,17 @@ set -- \
 	"kselftest:k=patched:$c:append=cpu_handoff=bogus,cpu_handoff_test.method=init:want=unknown~cpu_handoff=bogus;~accepted^~auto,~off,~init,~trampoline;~using~auto:name=kselftest-patched-cpu_handoff-bad-value" \
 	"hibernate:k=patched:$c:cycles=2:where=1:name=hibernate-patched-nosmt" \
 	"hibernate:k=patched:cpus=16:cycles=2:name=hibernate-patched-nosmt-16cpus" \
-	"hibernate:k=base:$c:cycles=2:name=hibernate-6.12-nosmt" \
-	"cross:image=base:restore=base:$c:cycles=1:name=cross-6.12-by-6.12" \
-	"cross:image=base:restore=patched:$c:cycles=1:want=restore^~the~image~kernel~does~not~re-park~CPUs:name=cross-6.12-by-patched" \
-	"cross:image=patched:restore=base:$c:cycles=1:name=cross-patched-by-6.12" \
+	"hibernate:k=base:$c:cycles=2:name=hibernate-$U-nosmt" \
+	"cross:image=base:restore=base:$c:cycles=1:name=cross-$U-by-$U" \
+	"cross:image=base:restore=patched:$c:cycles=1:want=restore^~the~image~kernel~does~not~re-park~CPUs:name=cross-$U-by-patched" \
+	"cross:image=patched:restore=base:$c:cycles=1:name=cross-patched-by-$U" \
 	"cross:image=patched:restore=patched:$c:cycles=1:shun=does~not~re-park:name=cross-patched-by-patched" \
 	"restore-fail:image=patched:restore=patched:$c:name=restore-fail-patched" \
-	"restore-fail:image=base:restore=base:$c:expect=xfail:why=6.12~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-6.12" \
+	"restore-fail:image=base:restore=base:$c:expect=xfail:why=$U~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-$U" \
 	"kexec:kernels=patched:$c:cycles=$long:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-patched-chain-$long" \
 	"kexec:kernels=patched:cpus=16:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~init:name=kexec-patched-chain-3-16cpus" \
-	"kexec:kernels=patched,base:$c:cycles=$cross:name=kexec-patched+6.12-chain" \
-	"kexec:kernels=base,patched:$c:cycles=$cross:name=kexec-6.12+patched-chain" \
+	"kexec:kernels=patched,base:$c:cycles=$cross:name=kexec-patched+$U-chain" \
+	"kexec:kernels=base,patched:$c:cycles=$cross:name=kexec-$U+patched-chain" \
 	"kexec:kernels=patched:$c:cycles=2:offline=2:name=kexec-patched-after-offlining-by-hand" \
 	"kexec:kernels=patched:$c:cycles=2:smttoggle=1:name=kexec-patched-after-smt-toggle" \
 	"kexec:kernels=patched:$c:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~init,~2~never~booted~left~alone:name=kexec-patched-from-maxcpus-2" \
@@ -133,53 +142,53 @@ set -- \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools-s:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-tools-s-patched" \
 	"kexec:kernels=patched:$c:cycles=3:client=kexec-tools:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:want2=trampoline~area~[mem~0x00e00000-0x00e1ffff]~reserved,~as~the~previous~kernel~left~it:name=kexec-tools-l-trampoline" \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools-s:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-tools-s-trampoline" \
-	"nmi:image=patched:restore=base:$c:cycles=1:$(nmi_expect base restore):name=nmi-patched-restored-by-6.12" \
-	"nmi:image=base:restore=patched:$c:cycles=1:$(nmi_expect patched restore):name=nmi-6.12-restored-by-patched" \
-	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-6.12-to-patched" \
-	"nmi-kexec:kernels=patched,base:$c:cycles=1:$(nmi_expect patched kexec):name=nmi-kexec-patched-to-6.12" \
+	"nmi:image=patched:restore=base:$c:cycles=1:$(nmi_expect base restore):name=nmi-patched-restored-by-$U" \
+	"nmi:image=base:restore=patched:$c:cycles=1:$(nmi_expect patched restore):name=nmi-$U-restored-by-patched" \
+	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-$U-to-patched" \
+	"nmi-kexec:kernels=patched,base:$c:cycles=1:$(nmi_expect patched kexec):name=nmi-kexec-patched-to-$U" \
 	"kselftest:k=patched:$c:$t,cpu_handoff_test.method=trampoline:name=kselftest-trampoline" \
 	"kselftest:k=patched:$c:append=cpu_handoff_test.method=trampoline:smbios=Dell~Inc./OptiPlex~7050:want=park~CPUs~with~trampoline~(auto;~init~avoided^~Dell~OptiPlex~7050:name=kselftest-auto-on-smi-quirk-bios" \
 	"kaslr-abi:k=patched:$c:$t:name=trampoline-abi-independent-of-kaslr" \
 	"hibernate:k=patched:$c:$t:cycles=2:where=1:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-nosmt" \
 	"hibernate:k=patched:cpus=16:$t:cycles=2:name=hibernate-trampoline-nosmt-16cpus" \
-	"cross:image=base:restore=base:$c:$t:cycles=1:name=cross-6.12-by-6.12-trampoline-arg" \
-	"cross:image=base:restore=patched:$c:$t:cycles=1:name=cross-6.12-by-trampoline" \
-	"cross:image=patched:restore=base:$c:$t:cycles=1:name=cross-trampoline-by-6.12" \
+	"cross:image=base:restore=base:$c:$t:cycles=1:name=cross-$U-by-$U-trampoline-arg" \
+	"cross:image=base:restore=patched:$c:$t:cycles=1:name=cross-$U-by-trampoline" \
+	"cross:image=patched:restore=base:$c:$t:cycles=1:name=cross-trampoline-by-$U" \
 	"cross:image=patched:restore=patched:$c:$t:cycles=1:name=cross-trampoline-by-trampoline" \
 	"restore-fail:image=patched:restore=patched:$c:$t:name=restore-fail-trampoline" \
 	"kexec:kernels=patched:$c:$t:cycles=$long:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-$long" \
 	"kexec:kernels=patched:cpus=16:$t:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-3-16cpus" \
-	"kexec:kernels=patched,base:$c:$t:cycles=$cross:name=kexec-trampoline+6.12-chain" \
-	"kexec:kernels=base,patched:$c:$t:cycles=$cross:name=kexec-6.12+trampoline-chain" \
+	"kexec:kernels=patched,base:$c:$t:cycles=$cross:name=kexec-trampoline+$U-chain" \
+	"kexec:kernels=base,patched:$c:$t:cycles=$cross:name=kexec-$U+trampoline-chain" \
 	"kexec:kernels=patched:$c:cycles=2:once=cpu_handoff=trampoline:name=kexec-trampoline-taken-back-by-init" \
 	"kexec:kernels=patched:$c:$t:cycles=2:offline=2:name=kexec-trampoline-after-offlining-by-hand" \
 	"kexec:kernels=patched:$c:$t:cycles=2:smttoggle=1:name=kexec-trampoline-after-smt-toggle" \
 	"kexec:kernels=patched:$c:$t:cycles=2:smt=on:once=maxcpus=2:expect0=2:want=parked~1~CPUs~with~trampoline,~2~never~booted~left~alone:name=kexec-trampoline-from-maxcpus-2" \
-	"nmi:image=patched:restore=base:$c:$t:cycles=1:$(nmi_expect_tramp base restore):name=nmi-trampoline-restored-by-6.12" \
-	"nmi:image=base:restore=patched:$c:$t:cycles=1:expect=xfail:why=a~6.12~image~may~have~pages~in~the~trampoline~area^~the~restore~then~falls~back~to~INIT,~and~QEMU/TCG~delivers~NMI~in~wait-for-SIPI:name=nmi-6.12-restored-by-trampoline" \
+	"nmi:image=patched:restore=base:$c:$t:cycles=1:$(nmi_expect_tramp base restore):name=nmi-trampoline-restored-by-$U" \
+	"nmi:image=base:restore=patched:$c:$t:cycles=1:expect=xfail:why=a~$U~image~may~have~pages~in~the~trampoline~area^~the~restore~then~falls~back~to~INIT,~and~QEMU/TCG~delivers~NMI~in~wait-for-SIPI:name=nmi-$U-restored-by-trampoline" \
 	"nmi:image=patched:restore=patched:$c:$t:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-trampoline-restored-by-trampoline" \
-	"nmi-kexec:kernels=base,patched:$c:$t:cycles=1:$(nmi_expect_tramp base kexec):name=nmi-kexec-6.12-to-trampoline" \
-	"nmi-kexec:kernels=patched,base:$c:$t:cycles=1:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-to-6.12" \
+	"nmi-kexec:kernels=base,patched:$c:$t:cycles=1:$(nmi_expect_tramp base kexec):name=nmi-kexec-$U-to-trampoline" \
+	"nmi-kexec:kernels=patched,base:$c:$t:cycles=1:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-to-$U" \
 	"nmi-kexec:kernels=patched:$c:$t:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-chain" \
 	"kselftest:k=patched:$c:$r,cpu_handoff_test.method=trampoline:name=kselftest-release-word" \
 	"hibernate:k=patched:$c:$r:cycles=$two:where=1:$rel:name=hibernate-release-word-nosmt" \
-	"cross:image=base:restore=patched:$c:$r:cycles=1:name=cross-6.12-by-release-word" \
-	"cross:image=patched:restore=base:$c:$r:cycles=1:name=cross-release-word-by-6.12" \
+	"cross:image=base:restore=patched:$c:$r:cycles=1:name=cross-$U-by-release-word" \
+	"cross:image=patched:restore=base:$c:$r:cycles=1:name=cross-release-word-by-$U" \
 	"cross:image=patched:restore=patched:$c:$r:cycles=1:$rel:name=cross-release-word-by-release-word" \
 	"restore-fail:image=patched:restore=patched:$c:$r:name=restore-fail-release-word" \
 	"kexec:kernels=patched:$c:$r:cycles=$mid:$rel:name=kexec-release-word-chain-$mid" \
-	"kexec:kernels=patched,base:$c:$r:cycles=1:name=kexec-release-word-to-6.12" \
+	"kexec:kernels=patched,base:$c:$r:cycles=1:name=kexec-release-word-to-$U" \
 	"kexec:kernels=patched:$c:$r:cycles=2:offline=2:smttoggle=1:name=kexec-release-word-after-offline-and-smt-toggle" \
 	"nmi:image=patched:restore=patched:$c:$r:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-release-word-restored-by-release-word" \
 	"nmi-kexec:kernels=patched:$c:$r:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-release-word-chain" \
 	"mce:image=patched:restore=patched:$c:$t:cycles=1:want=took~0~NMI(s)~and~1~other~exception(s)~while~parked:name=mce-trampoline-restored-by-trampoline" \
-	"mce-kexec:kernels=patched,base:$c:$t:cycles=1:name=mce-kexec-trampoline-to-6.12" \
-	"mce:image=base:restore=patched:$c:cycles=1:failwith=machine-check~shutdown:name=mce-6.12-restored-by-init-shuts-down-cleanly" \
+	"mce-kexec:kernels=patched,base:$c:$t:cycles=1:name=mce-kexec-trampoline-to-$U" \
+	"mce:image=base:restore=patched:$c:cycles=1:failwith=machine-check~shutdown:name=mce-$U-restored-by-init-shuts-down-cleanly" \
 	"hibernate:k=patched:$c:smt=on:append=maxcpus=2:online=2:cycles=1:want=2~never~booted~left~alone:name=hibernate-patched-maxcpus-2" \
 	"hibernate:k=patched:$c:append=nr_cpus=2:online=1:cycles=1:name=hibernate-patched-nr_cpus-2" \
 	"kexec:kernels=patched:$c:cycles=2:smt=on:once=nr_cpus=2:expect0=2:name=kexec-patched-from-nr_cpus-2" \
 	"hibernate:k=patched:$c:offline=2:online=1:cycles=$two:where=1:name=hibernate-patched-after-offlining-by-hand" \
-	"hibernate:k=base:$c:offline=2:online=1:cycles=1:expect=xfail:why=6.12~brings~a~core~offlined~by~hand~back~online~when~it~resumes~with~nosmt:name=hibernate-6.12-after-offlining-by-hand" \
+	"hibernate:k=base:$c:offline=2:online=1:cycles=1:expect=xfail:why=$U~brings~a~core~offlined~by~hand~back~online~when~it~resumes~with~nosmt:name=hibernate-$U-after-offlining-by-hand" \
 	"hibernate:k=patched:$c:smttoggle=1:cycles=2:name=hibernate-patched-after-smt-toggle" \
 	"hibernate:k=patched:cpus=8:hotplug=1:cycles=3:name=hibernate-patched-hotplug-stress-8cpus" \
 	"hibernate:k=patched:cpus=8:$t:hotplug=1:cycles=3:name=hibernate-trampoline-hotplug-stress-8cpus" \
@@ -192,12 +201,12 @@ set -- \
 	"hibernate:k=patched:$c:append=cpu_handoff=init,cpu_handoff_noinit:cycles=1:want=cpu_handoff=init~cannot~be~used~here:name=hibernate-cpu_handoff-init-where-unusable" \
 	"hibernate:k=debug:$c:cycles=$two:name=debug-hibernate-init" \
 	"hibernate:k=debug:$c:$t:cycles=1:want=parked~3~CPUs~with~trampoline:name=debug-hibernate-trampoline" \
-	"cross:image=base:restore=debug:$c:cycles=1:name=debug-cross-6.12-by-debug" \
-	"cross:image=debug:restore=base:$c:cycles=1:name=debug-cross-debug-by-6.12" \
+	"cross:image=base:restore=debug:$c:cycles=1:name=debug-cross-$U-by-debug" \
+	"cross:image=debug:restore=base:$c:cycles=1:name=debug-cross-debug-by-$U" \
 	"restore-fail:image=debug:restore=debug:$c:name=debug-restore-fail" \
 	"kexec:kernels=debug:$c:cycles=$cross:name=debug-kexec-chain" \
-	"kexec:kernels=debug,base:$c:cycles=2:name=debug-kexec-to-6.12-and-back" \
-	"kexec-jump:k=debug:$c:cycles=1:offline=2:smttoggle=1:expect=xfail:why=6.12~itself^~kernel_kexec()~runs~syscore_resume()~with~system_state~RUNNING,~so~irqrouter_resume()'s~ACPI~semaphore~splats~'sleeping~function~called~from~invalid~context'^~not~in~the~series'~code:name=debug-kexec-jump" \
+	"kexec:kernels=debug,base:$c:cycles=2:name=debug-kexec-to-$U-and-back" \
+	"kexec-jump:k=debug:$c:cycles=1:offline=2:smttoggle=1:expect=xfail:why=$U~itself^~kernel_kexec()~runs~syscore_resume()~with~system_state~RUNNING,~so~irqrouter_resume()'s~ACPI~semaphore~splats~'sleeping~function~called~from~invalid~context'^~not~in~the~series'~code:name=debug-kexec-jump" \
 	"hibernate:k=patched:$c:cycles=1:break=check:expect=fail:name=selftest-broken-guest-check" \
 	"hibernate:k=patched:$c:cycles=1:break=cpus:expect=fail:name=selftest-cpu-missing-after-resume" \
 	"hibernate:k=patched:$c:cycles=1:break=payload:expect=fail:name=selftest-payload-corrupted"
@@ -205,23 +214,33 @@ set -- \
 # Only in the full set: the same paths again, bigger or longer.
 full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	hibernate-patched-after-smt-toggle kexec-trampoline-taken-back-by-init
-	kexec-6.12+trampoline-chain kexec-6.12+patched-chain
+	kexec-$U+trampoline-chain kexec-$U+patched-chain
 	kexec-patched-from-nr_cpus-2 hibernate-cpu_handoff-empty
 	hibernate-trampoline-nosmt-16cpus kexec-trampoline-chain-3-16cpus
 	hibernate-patched-hotplug-stress-8cpus hibernate-trampoline-hotplug-stress-8cpus
-	cross-6.12-by-6.12-trampoline-arg hibernate-cpu_handoff-two-values
+	cross-$U-by-$U-trampoline-arg hibernate-cpu_handoff-two-values
 	hibernate-cpu_handoff-too-long hibernate-cpu_handoff-uppercase
 	kexec-trampoline-after-offlining-by-hand kexec-trampoline-after-smt-toggle
-	kexec-trampoline-from-maxcpus-2 nmi-trampoline-restored-by-6.12
-	nmi-kexec-6.12-to-trampoline debug-kexec-to-6.12-and-back
-	hibernate-6.12-nosmt cross-6.12-by-6.12 restore-fail-6.12
-	hibernate-6.12-after-offlining-by-hand nmi-patched-restored-by-6.12
-	nmi-6.12-restored-by-patched nmi-kexec-6.12-to-patched
-	nmi-kexec-patched-to-6.12 nmi-6.12-restored-by-trampoline "
-if [ "$SET" = core ]; then
+	kexec-trampoline-from-maxcpus-2 nmi-trampoline-restored-by-$U
+	nmi-kexec-$U-to-trampoline debug-kexec-to-$U-and-back
+	hibernate-$U-nosmt cross-$U-by-$U restore-fail-$U
+	hibernate-$U-after-offlining-by-hand nmi-patched-restored-by-$U
+	nmi-$U-restored-by-patched nmi-kexec-$U-to-patched
+	nmi-kexec-patched-to-$U nmi-$U-restored-by-trampoline "
+backport=" boot-patched-nosmt kselftest-patched kselftest-trampoline
+	kselftest-release-word hibernate-patched-nosmt hibernate-trampoline-nosmt
+	hibernate-release-word-nosmt restore-fail-patched kexec-patched-chain-3
+	kexec-trampoline-chain-3 kexec-release-word-chain-3
+	cross-patched-by-patched kexec-tools-l-patched
+	hibernate-patched-after-offlining-by-hand
+	kexec-patched-after-offlining-by-hand selftest-cpu-missing-after-resume "
+if [ "$SET" != full ]; then
 	specs=()
 	for s in "$@"; do
-		case $full_only in *[[:space:]]"${s##*:name=}"[[:space:]]*) continue ;; esac
+		case $SET in
+		core) case $full_only in *[[:space:]]"${s##*:name=}"[[:space:]]*) continue ;; esac ;;
+		backport) case $backport in *[[:space:]]"${s##*:name=}"[[:space:]]*) ;; *) continue ;; esac ;;
+		esac
 		specs+=("$s")
 	done
 	set -- "${specs[@]}"

@@ -155,15 +155,20 @@ for n in $(seq 1 "$nblocks"); do
 	while IFS=$'\t' read -r _ kind val; do
 		case $kind in
 		hook)
-			[ -n "$first_hook" ] || first_hook=$REPO/patches/$val
-			git -C "$git" apply --index --whitespace=error-all "$REPO/patches/$val" 2>"$work/err" || {
+			# This base's version of the hook (bases/BASE.d/ where the
+			# upstream code it hooks into differs).
+			hook=$(base_hook "" "$val")
+			[ -n "$first_hook" ] || first_hook=$REPO/$hook
+			git -C "$git" apply --index --whitespace=error-all "$REPO/$hook" 2>"$work/err" || {
 				cat "$work/err" >&2
-				die "patch $n ($subject): patches/$val does not apply"
+				die "patch $n ($subject): $hook does not apply"
 			}
 			;;
 		file)
+			# From the assembled tree: our file as this base needs it
+			# (bases/BASE.d/files.patch applied).
 			mkdir -p "$(dirname "$git/$val")"
-			cp "$REPO/$val" "$git/$val"
+			cp "$src/$val" "$git/$val"
 			git -C "$git" add -f "$val"
 			;;
 		body) body=$REPO/$val ;;

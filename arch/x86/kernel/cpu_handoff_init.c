@@ -46,6 +46,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/uv/uv.h>
+#include <asm/virt.h>
 
 #include "cpu_handoff.h"
 
@@ -143,7 +144,7 @@ static void init_prepare_cpu(void)
 {
 	u64 efer;
 
-	cpu_emergency_disable_virtualization();
+	x86_virt_emergency_disable_virtualization_cpu();
 
 	if (__read_cr4() & X86_CR4_VMXE) {
 		/* Outside VMX operation VMXOFF raises #UD: skip it then. */
@@ -152,11 +153,11 @@ static void init_prepare_cpu(void)
 		cr4_clear_bits(X86_CR4_VMXE);
 	}
 
-	if (cpu_feature_enabled(X86_FEATURE_SVM) && !rdmsrl_safe(MSR_EFER, &efer) &&
+	if (cpu_feature_enabled(X86_FEATURE_SVM) && !rdmsrq_safe(MSR_EFER, &efer) &&
 	    (efer & EFER_SVME)) {
 		asm volatile("1: stgi\n2:\n"
 			     _ASM_EXTABLE(1b, 2b) ::: "memory");
-		wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+		wrmsrq(MSR_EFER, efer & ~EFER_SVME);
 	}
 }
 

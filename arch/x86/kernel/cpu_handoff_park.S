@@ -47,9 +47,12 @@ SYM_CODE_START(cpu_handoff_enter_trampoline)
 	 * IA32_FRED_CONFIG to this kernel's entry code, which the handoff
 	 * overwrites, and the park loop's LIDT has no effect.  FRED is bit
 	 * 32, out of reach of a sign-extended 32-bit immediate.
+	 * LASS off: the release word jumps to the next kernel's 64-bit
+	 * entry at its low, identity-mapped address, which LASS forbids a
+	 * supervisor fetch from.
 	 */
 	movq	%cr4, %rax
-	movabsq	$~(X86_CR4_PGE | X86_CR4_CET | X86_CR4_FRED), %r8
+	movabsq	$~(X86_CR4_PGE | X86_CR4_CET | X86_CR4_FRED | X86_CR4_LASS), %r8
 	andq	%r8, %rax
 	movq	%rax, %cr4
 	movq	%rdi, %cr3

@@ -27,12 +27,14 @@
 #include <linux/tboot.h>
 
 #include <asm/apic.h>
+#include <asm/cpuid/api.h>
 #include <asm/cpu_handoff_trampoline.h>
 #include <asm/mwait.h>
 #include <asm/nospec-branch.h>
 #include <asm/reboot.h>
 #include <asm/spec-ctrl.h>
 #include <asm/special_insns.h>
+#include <asm/virt.h>
 
 #include "cpu_handoff.h"
 #include "cpu_handoff_tramp.h"
@@ -139,16 +141,16 @@ static void __noreturn trampoline_enter(void)
 	/* The loop sets PARKED itself, from its own page tables. */
 	WRITE_ONCE(s->state, CPU_HANDOFF_SLOT_FREE);
 	/*
-	 * With memory encryption, flush the caches once more after the
-	 * last write to this kernel's memory (the call's return address
-	 * included), as stop_this_cpu() does before it halts: see
-	 * cpu_handoff_enter_trampoline().
+	 * Where the caches may be incoherent with memory (SME, TDX hosts),
+	 * flush them once more after the last write to this kernel's
+	 * memory (the call's return address included), as stop_this_cpu()
+	 * does before it halts: see cpu_handoff_enter_trampoline().
 	 */
 	cpu_handoff_enter_trampoline(handoff_tramp.park_cr3,
 				     CPU_HANDOFF_TRAMPOLINE_VADDR + CPU_HANDOFF_CODE_ENTRY,
 				     CPU_HANDOFF_AREA_VADDR + CPU_HANDOFF_SLOTS_OFF +
 				     (n + 1) * CPU_HANDOFF_SLOT_SIZE,
-				     cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT));
+				     this_cpu_read(cache_state_incoherent));
 	for (;;)
 		native_halt();
 }
@@ -183,9 +185,9 @@ static int deepest_mwait_hint(void)
 	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
 	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON ||
 	    !this_cpu_has(X86_FEATURE_MWAIT) || !this_cpu_has(X86_FEATURE_CLFLUSH) ||
-	    __this_cpu_read(cpu_info.cpuid_level) < CPUID_MWAIT_LEAF)
+	    __this_cpu_read(cpu_info.cpuid_level) < CPUID_LEAF_MWAIT)
 		return -1;
-	cpuid(CPUID_MWAIT_LEAF, &eax, &ebx, &ecx, &edx);
+	cpuid(CPUID_LEAF_MWAIT, &eax, &ebx, &ecx, &edx);
 	if (!(ecx & CPUID5_ECX_EXTENSIONS_SUPPORTED))
 		return 0;
 	/* EDX: sub-states per C-state, 4 bits each, C0 first. */
@@ -346,12 +348,18 @@ static void trampoline_resumed(void)
 		handoff_tramp.ready = false;
 }
 
+/* Held CPUs, before they park: leave VMX/SVM (KVM's emergency callback). */
+static void trampoline_prepare_cpu(void)
+{
+	x86_virt_emergency_disable_virtualization_cpu();
+}
+
 const struct handoff_method handoff_trampoline_method = {
 	.name		= "trampoline",
 	.unusable	= trampoline_unusable,
 	.refuse		= trampoline_refuse,
 	.select		= trampoline_select,
-	.prepare_cpu	= cpu_emergency_disable_virtualization,
+	.prepare_cpu	= trampoline_prepare_cpu,
 	.park_self	= trampoline_park_self,
 	.park		= trampoline_park,
 	.resumed	= trampoline_resumed,
