@@ -2,26 +2,29 @@
 #
 # cpu-handoff: park x86 CPUs safely across hibernation restore and kexec.
 #
-#   make run        the main job: build the series and 6.12, boot in QEMU,
+#   make run        the main job: build the series and the unpatched base
+#                   (7.3; 6.12 with BASE=6.12), boot in QEMU,
 #                   hibernate+resume with nosmt, kexec, and print what the
 #                   CPUs did, side by side
-#   make test       all tests: make check, then make lint
+#   make test       all tests: make check and make lint on 7.3, then the
+#                   6.12 backport's core subset (make check-backport)
 #   make check      every runner scenario (and self-tests of the runner)
+#   make check-backport  the patched 6.12 kernel, every mechanism once
 #   make check-kexec-jump  kexec jumps, REPS=8 times each (flaky in 6.12)
 #   make deps       install Debian packages (as root)
-#   make tree       assemble build/linux (series) and build/linux-base (6.12)
+#   make tree       assemble build/linux (series) and build/linux-base (base)
 #   make kernel     build the patched kernel; make baseline: the unpatched one;
 #                   make debug-kernel: the patched one with lockdep & co.
 #   make guest      build the initramfs and the static guest helpers
 #   make measure    baseline numbers at 4 and 16 vCPUs -> build/measure/
-#   make bench      handoff cost vs CPUs, 6.12 and the series (INIT and
+#   make bench      handoff cost vs CPUs, the base and the series (INIT and
 #                   trampoline) in one run: restore and kexec at
 #                   CPU_LIST="2 4 8 16 32 64" vCPUs, REPS=3 -> build/bench/
 #                   (CSV, markdown, gnuplot SVG)
 #   make soak       100 hibernate cycles (8 vCPUs, nosmt) and a 50-kexec
 #                   chain, with INIT and with the trampoline (not in test)
 #   make faults     NMIs and machine checks into parked CPUs, RUNS=20 per
-#                   case, 6.12 vs the series: survived / how it died
+#                   case, the base vs the series: survived / how it died
 #   make check-bochs  NMIs into parked CPUs under Bochs, which blocks NMI
 #                   in wait-for-SIPI as the SDM says (about an hour; not in
 #                   test; installs bochs, builds two more kernels)
@@ -32,8 +35,8 @@
 #   make clean      drop build outputs, keep the unpacked base
 #
 # Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto,
-# BASE=6.12 (the default, the file BASE) or BASE=7.3 (the port in progress:
-# make tree, kernel, baseline, guest, run; in build/base-7.3/).
+# BASE=7.3 (the default, the file BASE: mainline) or BASE=6.12 (the LTS
+# backport, in build/base-6.12/).
 
 SHELL := /bin/bash
 REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -56,12 +59,12 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-full lint-full check-kexec-jump measure bench soak faults series lint clean distclean help bochs-deps bochs-kernels check-bochs
+.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-backport check-full lint-full check-kexec-jump measure bench soak faults series lint clean distclean help bochs-deps bochs-kernels check-bochs
 
 all: kernels guest
 
 help:
-	@sed -n '3,36p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,39p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
@@ -91,15 +94,15 @@ guest: tree
 	@$(REPO)/mk/guest.sh
 
 # The main job: the same hibernation and kexec on the series and on
-# unpatched 6.12, side by side.
+# unpatched base, side by side.
 run: kernels guest
 	@rm -rf $(BUILD)/run
 	@$(RUN) --kernel patched=$(PATCHED) --kernel base=$(BASELINE) --out $(BUILD)/run \
 		boot:k=patched:cpus=$(CPUS):name=boot-nosmt \
 		hibernate:k=patched:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt-series \
-		hibernate:k=base:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt-6.12 \
+		hibernate:k=base:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt-$(BASE) \
 		kexec:kernels=patched:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt-series \
-		kexec:kernels=base:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt-6.12
+		kexec:kernels=base:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt-$(BASE)
 	@echo; echo "What the CPUs did:"; $(REPO)/mk/report.sh $(BUILD)/run
 	@echo; echo "Side by side (to user: restore kernel's image loaded -> image kernel's user space):"
 	@$(REPO)/mk/runsummary.sh $(BUILD)/run
@@ -112,8 +115,15 @@ check: kernels debug-kernel guest
 check-full: kernels debug-kernel guest
 	@OUT=$(BUILD)/check-full SET=full $(REPO)/mk/check.sh
 
-# All tests, as CI runs them: the core scenarios, then the series' lint.
+# All tests, as CI runs them: the core scenarios and the series' lint on
+# the default base, then the backport's subset.
 test: check lint
+	@$(MAKE) --no-print-directory check-backport BASE=6.12
+
+# The 6.12 backport's share of make test: its patched kernel alone, every
+# mechanism and client once.  Its full check: make check BASE=6.12.
+check-backport: kernel guest
+	@OUT=$(BUILD)/check-backport SET=backport $(REPO)/mk/check.sh
 
 # Kexec jumps, repeated (REPS=8): 6.12's own kexec jump is flaky under TCG.
 check-kexec-jump: kernels guest

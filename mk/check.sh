@@ -211,6 +211,11 @@ set -- \
 	"hibernate:k=patched:$c:cycles=1:break=cpus:expect=fail:name=selftest-cpu-missing-after-resume" \
 	"hibernate:k=patched:$c:cycles=1:break=payload:expect=fail:name=selftest-payload-corrupted"
 
+# Upstream's own kexec jump selftest (7.x has it, 6.12 does not), with
+# offline CPUs the series must park for the jump and re-park after it.
+[ ! -f "$BUILD/linux/tools/testing/selftests/kexec/test_kexec_jump.c" ] ||
+	set -- "$@" "kexec-jump:k=patched:$c:cycles=1:client=upstream:offline=2:want=cpu_handoff^~kexec-jump^~parked~3~CPUs:name=kexec-jump-upstream-selftest"
+
 # Only in the full set: the same paths again, bigger or longer.
 full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	hibernate-patched-after-smt-toggle kexec-trampoline-taken-back-by-init

@@ -86,14 +86,23 @@ blurb() {
 	tried here; the patches before them stand without them.
 	The MAINTAINERS entry grows with the patches that add files.  The NMI
 	injector behind the fault results below is test-bed code, applied to
-	the series and to plain 6.12 alike, and not part of the series.
+	the series and to the plain base alike, and not part of the series.
 	EOF
 	echo
-	echo "Base: Debian linux-source-6.12 $(base_get BASE_DEBVERSION) (Linux $(base_get BASE_KERNELVERSION)),"
+	echo "Base: Debian $(base_get BASE_PACKAGE) $(base_get BASE_DEBVERSION) (Linux $(base_get BASE_KERNELVERSION)),"
 	echo "tarball sha256"
 	echo "$(base_get BASE_SHA256);"
 	echo "base-commit below is that tarball committed as is (fixed identity"
 	echo "and date)."
+	if [ "$BASE" != "$DEFAULT_BASE" ]; then
+		echo "This is the backport of the series written for Linux"
+		echo "$(BASE=$DEFAULT_BASE base_get BASE_KERNELVERSION): the same patches, with the hooks whose"
+		echo "upstream context differs and the API names in 3 files adapted."
+	else
+		echo "A backport to $(BASE=6.12 base_get BASE_PACKAGE) $(BASE=6.12 base_get BASE_DEBVERSION) is kept with"
+		echo "it: the same patches, 9 hooks and 3 files adapted (older context"
+		echo "and API names)."
+	fi
 	echo
 	echo "Results"
 	echo "======="

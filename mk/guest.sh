@@ -23,6 +23,14 @@ for p in payload handoff_kexec kexec_jump cpu_handoff_test cpuwatch; do
 		${CC:-gcc} $CFLAGS -o "$G/$p" "$BUILD/linux/tools/testing/selftests/cpu-handoff/$p.c"
 	fi
 done
+# Upstream's kexec jump selftest, built as it is in the kernel tree, for
+# the kexec-jump scenarios with client=upstream (the bases have it).
+K=$BUILD/linux/tools/testing/selftests/kexec
+if [ -f "$K/test_kexec_jump.c" ] &&
+	{ [ ! -x "$G/test_kexec_jump" ] || [ "$K/test_kexec_jump.c" -nt "$G/test_kexec_jump" ]; }; then
+	echo "  CC      guest/test_kexec_jump (selftests/kexec)" >&2
+	${CC:-gcc} -static -O2 -o "$G/test_kexec_jump" "$K/test_kexec_jump.c"
+fi
 if [ ! -x "$G/gen_init_cpio" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$G/gen_init_cpio" ]; then
 	${HOSTCC:-gcc} -O2 -o "$G/gen_init_cpio" "$BUILD/linux/usr/gen_init_cpio.c"
 fi
@@ -80,6 +88,12 @@ list=$G/initramfs.list
 	echo "file /bin/cpu_handoff_test $G/cpu_handoff_test 0755 0 0"
 	echo "file /bin/kexec_jump $G/kexec_jump 0755 0 0"
 	echo "file /bin/cpuwatch $G/cpuwatch 0755 0 0"
+	if [ -x "$G/test_kexec_jump" ]; then
+		echo "dir /kexec-selftest 0755 0 0"
+		echo "file /kexec-selftest/test_kexec_jump $G/test_kexec_jump 0755 0 0"
+		echo "file /kexec-selftest/test_kexec_jump.sh $K/test_kexec_jump.sh 0755 0 0"
+		echo "file /kexec-selftest/kexec_common_lib.sh $K/kexec_common_lib.sh 0644 0 0"
+	fi
 	"$BUSYBOX" --list-full | while read -r a; do
 		[ "$a" = bin/busybox ] && continue
 		# busybox's timeout applet differs from coreutils'; keep it out of

@@ -31,16 +31,16 @@ counts=$(awk '/^ok / && !/# TODO/ { p++ } /^not ok / && !/# TODO/ { f++ } /# TOD
 
 matrix() {
 	local img
-	echo "| image made by \\ restored by | 6.12 | series, INIT | series, trampoline | series, release word |"
+	echo "| image made by \\ restored by | $BASE | series, INIT | series, trampoline | series, release word |"
 	echo "|---|---|---|---|---|"
-	echo "| 6.12 | $(result cross-6.12-by-6.12) | $(result cross-6.12-by-patched) | $(result cross-6.12-by-trampoline) | $(result cross-6.12-by-release-word) |"
+	echo "| $BASE | $(result cross-$BASE-by-$BASE) | $(result cross-$BASE-by-patched) | $(result cross-$BASE-by-trampoline) | $(result cross-$BASE-by-release-word) |"
 	for img in patched trampoline release-word; do
 		case $img in
 		patched) label="series, INIT" ;;
 		trampoline) label="series, trampoline" ;;
 		release-word) label="series, release word" ;;
 		esac
-		printf '| %s | %s |' "$label" "$(result "cross-$img-by-6.12")"
+		printf '| %s | %s |' "$label" "$(result "cross-$img-by-$BASE")"
 		for r in patched trampoline release-word; do
 			if [ "$r" = "$img" ]; then
 				printf ' %s |' "$(result "cross-$img-by-$r")"

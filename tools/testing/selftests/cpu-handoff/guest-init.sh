@@ -16,7 +16,9 @@
 #                      (modulo the list), step 0 being the cold boot
 #   ch.client=C        how to kexec: helper (our handoff_kexec,
 #                      kexec_file_load), kexec-tools (Debian's kexec -l,
-#                      kexec_load, then kexec -e), kexec-tools-s (kexec -s -l)
+#                      kexec_load, then kexec -e), kexec-tools-s (kexec -s -l);
+#                      kexec-jump: helper (our kexec_jump) or upstream
+#                      (the kernel's own kexec/test_kexec_jump.sh)
 #   ch.nmi=N           NMIs per parked AP in every kexec'd kernel
 #   ch.hold=MS         every kexec'd kernel holds its APs parked MS ms before
 #                      SMP bringup (the host injects a machine check then)
@@ -307,6 +309,27 @@ prepare_kexec() {
 	fi
 }
 
+# Upstream's own kselftest, as it is in the kernel tree
+# (tools/testing/selftests/kexec/test_kexec_jump.sh and its binary): two
+# jumps to a purgatory that traps once and returns.  It exits 0 when it
+# passed and 4 when it skipped itself; a skip fails here, where the
+# kernel is built to run it.
+kexec_jump_upstream() {
+	local rc l
+	[ -x /kexec-selftest/test_kexec_jump ] || {
+		say "FAIL upstream test_kexec_jump is not in this guest (make guest)"
+		return 1
+	}
+	(cd /kexec-selftest && sh ./test_kexec_jump.sh) >/tmp/upstream.log 2>&1
+	rc=$?
+	while read -r l; do say "UPSTREAM $l"; done </tmp/upstream.log
+	case $rc in
+	0) say "UPSTREAM-PASS test_kexec_jump.sh" ;;
+	4) say "FAIL upstream test_kexec_jump.sh skipped itself"; return 1 ;;
+	*) say "FAIL upstream test_kexec_jump.sh exited $rc"; return 1 ;;
+	esac
+}
+
 do_kexec_jump() {
 	check_cpus || finish fail
 	prepare_kexec
@@ -314,7 +337,9 @@ do_kexec_jump() {
 	payload gen 4242 "$payload_mib" /tmp/payload || finish fail
 	say "JUMP count=$cycles online=$before"
 	watch_start "$before"
-	if ! kexec_jump "$cycles"; then
+	if [ "$(arg client helper)" = upstream ]; then
+		kexec_jump_upstream || finish fail
+	elif ! kexec_jump "$cycles"; then
 		say "FAIL kexec jump"
 		finish fail
 	fi

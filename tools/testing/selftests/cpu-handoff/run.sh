@@ -131,7 +131,9 @@ Keys:
   expect0=N     kexec: CPUs online in the cold-booted kernel
   client=C      kexec: helper (default, kexec_file_load), kexec-tools
               (Debian's kexec -l, kexec_load; then kexec -e) or
-              kexec-tools-s (kexec -s -l)
+              kexec-tools-s (kexec -s -l); kexec-jump: helper (our
+              kexec_jump, cycles jumps) or upstream (the kernel's own
+              selftests/kexec/test_kexec_jump.sh: two jumps)
 EOF
 }
 
@@ -968,8 +970,13 @@ run_kexec_jump() {
 	append="$(base_append "$cpus" "$smt") ch.scenario=kexec-jump ch.cycles=$cycles"
 	append="$append ch.expect=$(expected_online "$cpus" "$smt") ch.payload=$(opt payload 16)"
 	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
+	append="$append ch.client=$(opt client helper)"
 	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot || return 1
 	grep -q 'CH: PASS jump' "$log" || { fail "no return from the jump"; return 1; }
+	if [ "$(opt client helper)" = upstream ] && ! grep -q 'CH: UPSTREAM-PASS' "$log"; then
+		fail "upstream's test_kexec_jump.sh did not pass"
+		return 1
+	fi
 	guest_done "$log"
 }
 
