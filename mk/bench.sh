@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: CPU handoff cost, the series (INIT, and the trampoline) vs
-# unpatched 6.12, in the same run.
+# the unpatched base (BASE: 7.3, or 6.12), in the same run.
 # Not a pass/fail test.
 #   CPU_LIST="2 4 8 16 32 64"  vCPU counts   REPS=3  repetitions per count
 #   BENCH="restore kexec"  what to measure

@@ -41,7 +41,7 @@ for m in restore_cpu_stop_ms kexec_stop_to_jump_ms; do
 	done
 done
 cd "$out" || exit 1
-gnuplot <<'GP'
+gnuplot <<GP
 set terminal svg size 1100,480 dynamic font "sans,12"
 set output "cost-vs-cpus.svg"
 set multiplot layout 1,2 title "CPU handoff cost vs vCPUs (QEMU/TCG, nosmt; median, min..max)"
@@ -53,11 +53,11 @@ set key top left
 set xlabel "vCPUs"
 set ylabel "ms"
 set title "restore kernel: stop its CPUs before the jump"
-plot ".restore_cpu_stop_ms.base.dat" using 1:2:3:4 with yerrorlines lw 2 title "6.12", \
+plot ".restore_cpu_stop_ms.base.dat" using 1:2:3:4 with yerrorlines lw 2 title "${BASE:-unpatched}", \
      ".restore_cpu_stop_ms.patched.dat" using 1:2:3:4 with yerrorlines lw 2 title "series, INIT", \
      ".restore_cpu_stop_ms.trampoline.dat" using 1:2:3:4 with yerrorlines lw 2 title "series, trampoline"
 set title "kexec: machine_shutdown() (stop CPUs) to the jump"
-plot ".kexec_stop_to_jump_ms.base.dat" using 1:2:3:4 with yerrorlines lw 2 title "6.12", \
+plot ".kexec_stop_to_jump_ms.base.dat" using 1:2:3:4 with yerrorlines lw 2 title "${BASE:-unpatched}", \
      ".kexec_stop_to_jump_ms.patched.dat" using 1:2:3:4 with yerrorlines lw 2 title "series, INIT", \
      ".kexec_stop_to_jump_ms.trampoline.dat" using 1:2:3:4 with yerrorlines lw 2 title "series, trampoline"
 unset multiplot

@@ -6,9 +6,9 @@
 # from reboot(KEXEC) to the next kernel's first line and user space; with
 # the outgoing kernel's kexec stop-to-jump time (machine_shutdown(), logged
 # by the test-only injector); with the speedup of the patched kernel over
-# 6.12 (ratio of medians).
+# the unpatched base, BASE (ratio of medians).
 csv=${1:?usage: benchtable.sh METRICS.CSV}
-awk -F, '
+awk -F, -v u="${BASE:-unpatched}" '
 function sortn(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t } }
 function stat(s, fmt,   a, n) {
 	n = split(s, a, " ")
@@ -43,7 +43,7 @@ $col["kind"] == "cross" && ($col["result"] == "pass" || $col["result"] == "fail"
 }
 END {
 	nc = 0; for (c in cpus) nc++
-	if (nc) print "| vCPUs | restore kernel | runs | restore-kernel CPU stop, ms (min / median / max) | image loaded -> image kernel running, s | image kernel running -> user space, s | image loaded -> user space, s | image kernel re-park, ms | CPU stop speedup vs 6.12 | to-user speedup vs 6.12 |"
+	if (nc) print "| vCPUs | restore kernel | runs | restore-kernel CPU stop, ms (min / median / max) | image loaded -> image kernel running, s | image kernel running -> user space, s | image loaded -> user space, s | image kernel re-park, ms | CPU stop speedup vs " u " | to-user speedup vs " u " |"
 	if (nc) print "|---|---|---|---|---|---|---|---|---|---|"
 	nc = 0; for (c in cpus) list[++nc] = c + 0; sortn(list, nc)
 	for (i = 1; i <= nc; i++) {
@@ -61,7 +61,7 @@ END {
 				b = median(total[c SUBSEP "base"]); p = median(total[key])
 				if (b != "" && p != "" && p > 0) tu = sprintf("%.1fx", b / p)
 			}
-			printf "| %d | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k == "patched" ? "series, init" : "series, " k), n[key],
+			printf "| %d | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", c, (k == "base" ? u : k == "patched" ? "series, init" : "series, " k), n[key],
 				stat(stop[key], "%.2f"), stat(load[key], "%.3f"), stat(user[key], "%.3f"),
 				stat(total[key], "%.3f"), stat(repark[key], "%.1f"), sp, tu
 		}
@@ -69,7 +69,7 @@ END {
 	nc = 0; for (c in kcpus) klist[++nc] = c + 0; sortn(klist, nc)
 	if (!nc) exit
 	print ""
-	print "| vCPUs | kernel | kexecs | stop-to-jump (machine_shutdown()), ms (min / median / max) | reboot(KEXEC) -> next kernel first line, s | -> next kernel user space, s | stop-to-jump speedup vs 6.12 |"
+	print "| vCPUs | kernel | kexecs | stop-to-jump (machine_shutdown()), ms (min / median / max) | reboot(KEXEC) -> next kernel first line, s | -> next kernel user space, s | stop-to-jump speedup vs " u " |"
 	print "|---|---|---|---|---|---|---|"
 	for (i = 1; i <= nc; i++) {
 		c = klist[i]
@@ -81,7 +81,7 @@ END {
 				b = median(kstop[c SUBSEP "base"]); p = median(kstop[key])
 				if (b != "" && p != "" && p > 0) sp = sprintf("%.1fx", b / p)
 			}
-			printf "| %d | %s | %d | %s | %s | %s | %s |\n", c, (k == "base" ? "6.12" : k == "patched" ? "series, init" : "series, " k), kn[key],
+			printf "| %d | %s | %d | %s | %s | %s | %s |\n", c, (k == "base" ? u : k == "patched" ? "series, init" : "series, " k), kn[key],
 				stat(kstop[key], "%.2f"), stat(kboot[key], "%.3f"), stat(kuser[key], "%.3f"), sp
 		}
 	}

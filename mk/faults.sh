@@ -8,7 +8,7 @@
 # the restore kernel parked (NMIs from the kernel; the machine check from
 # QEMU's monitor while the image kernel holds the APs parked).
 # kexec: the same in the kexec'd kernel, before SMP bringup.
-# The outgoing and incoming kernels always differ: 6.12 and the series,
+# The outgoing and incoming kernels always differ: the unpatched base and the series,
 # or two boots of the series with different KASLR layouts.
 # Writes build/faults/{tap,faults.csv,faults.md} (mk/faultstable.sh).
 . "$(dirname "$0")/lib.sh"
@@ -25,10 +25,10 @@ mkdir -p "$OUT"
 t=append=cpu_handoff=trampoline
 # cell: WHERE|PARKER|spec without kind
 cells=(
-	"restore|6.12 (HLT)|image=patched:restore=base"
+	"restore|$BASE (HLT)|image=patched:restore=base"
 	"restore|series, INIT|image=base:restore=patched"
 	"restore|series, trampoline|image=patched:restore=patched:$t"
-	"kexec|6.12 (HLT)|kernels=base,patched"
+	"kexec|$BASE (HLT)|kernels=base,patched"
 	"kexec|series, INIT|kernels=patched,base"
 	"kexec|series, trampoline|kernels=patched,base:$t"
 )
