@@ -112,6 +112,15 @@ blurb() {
 	echo "-smp N,sockets=1,cores=N/2,threads=2."
 	echo
 	if [ -f "$R/check-summary.md" ]; then
+		kv=$(sed -n 's/^# make check on Linux \([^:]*\):.*/\1/p' "$R/check-summary.md")
+		line="On Linux ${kv:-(unknown)} (results/check-summary.md"
+		for f in "$R"/check-summary-*.md; do
+			[ -f "$f" ] || continue
+			b=${f##*/check-summary-}
+			line="$line; the ${b%.md} backport's last run: results/${f##*/}"
+		done
+		echo "$line):" | fit
+		echo
 		sed -n '/^<!-- cover -->$/,/^<!-- \/cover -->$/p' "$R/check-summary.md" | sed '1d;$d' |
 			fit --hdr '!image made by \ restored by=made \ restored by' \
 				--hdr '!series, INIT=INIT' --hdr '!series, trampoline=trampoline' \
@@ -145,7 +154,7 @@ blurb() {
 		echo
 	fi
 	if [ -f "$R/soak.md" ]; then
-		echo "Soak (results/soak.md):"
+		echo "Soak, on 6.12 (results/soak.md):"
 		echo
 		table "$R/soak.md" | fit --hdr 'parked with the method=parked' \
 			--hdr 'passed checks (CPUs + payload)=passed' --hdr 'wall, min=min'

@@ -1,13 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Turn a make check TAP file into results/check-summary.md, the record the
+# Turn a make check TAP file into results/check-summary.md (another base:
+# check-summary-BASE.md), the record the
 # cover letter quotes: mk/summary.sh [build/check.tap]
 # Run it by hand after a full make check of the commit being recorded.
 set -e
 . "$(dirname "$0")/lib.sh"
 
 tap=${1:-$BUILD/check.tap}
-out=$REPO/results/check-summary.md
+# The default base's run is the one the cover letter quotes; another
+# base's goes beside it (results/check-summary-6.12.md).
+if [ "$BASE" = "$DEFAULT_BASE" ]; then
+	out=$REPO/results/check-summary.md
+else
+	out=$REPO/results/check-summary-$BASE.md
+fi
 [ -s "$tap" ] || die "no TAP file at $tap; run make check first"
 grep -q '^[0-9]* passed, [0-9]* failed' "$tap" ||
 	grep -q '^# [0-9]* passed' "$tap" || die "$tap is not a finished make check run"
@@ -78,9 +85,10 @@ nmi() {
 }
 
 {
-	echo "# make check: the last full run"
+	echo "# make check on Linux $(base_get BASE_KERNELVERSION): the last run"
 	echo
-	echo "Commit $commit$dirty, $(date -u +%Y-%m-%d), QEMU/TCG on the project machine"
+	echo "Commit $commit$dirty, base $(base_get BASE_PACKAGE) $(base_get BASE_DEBVERSION),"
+	echo "$(date -u +%Y-%m-%d), QEMU/TCG on the project machine"
 	echo "(2 cores), 4 vCPUs unless the name says otherwise.  Made by"
 	echo "\`mk/summary.sh\` from the TAP output; the cover letter quotes the"
 	echo "part between the markers."
