@@ -95,13 +95,15 @@ blurb() {
 	echo "base-commit below is that tarball committed as is (fixed identity"
 	echo "and date)."
 	if [ "$BASE" != "$DEFAULT_BASE" ]; then
-		echo "This is the backport of the series written for Linux"
-		echo "$(BASE=$DEFAULT_BASE base_get BASE_KERNELVERSION): the same patches, with the hooks whose"
-		echo "upstream context differs and the API names in 3 files adapted."
+		echo "This is the backport of the series written for Linux" \
+			"$(BASE=$DEFAULT_BASE base_get BASE_KERNELVERSION): the same patches, with" \
+			"the hooks whose upstream context differs and the API names in" \
+			"3 files adapted (bases/$BASE.d/ in the repository)." | fit
 	else
-		echo "A backport to $(BASE=6.12 base_get BASE_PACKAGE) $(BASE=6.12 base_get BASE_DEBVERSION) is kept with"
-		echo "it: the same patches, 9 hooks and 3 files adapted (older context"
-		echo "and API names)."
+		echo "A backport to $(BASE=6.12 base_get BASE_PACKAGE)" \
+			"$(BASE=6.12 base_get BASE_DEBVERSION) is kept with it: the same" \
+			"patches, 9 hooks and 3 files adapted to the older context and API" \
+			"names." | fit
 	fi
 	echo
 	echo "Results"

@@ -53,8 +53,10 @@ else
 fi
 signoff="Signed-off-by: $aname <$amail>"
 prefix="PATCH"
+# A backport says which stable tree it is for: [PATCH 6.12 n/N].
+[ "$BASE" = "$DEFAULT_BASE" ] || prefix="PATCH $BASE"
 if [ "$draft" = 1 ]; then
-	prefix="DRAFT PATCH"
+	prefix="DRAFT $prefix"
 	drafted=${drafted:-DRAFT=1 was asked for}
 fi
 
