@@ -185,10 +185,10 @@ blurb() {
 		echo
 		benchfit 7.3 <"$R/bench-7.3.md"
 		echo
-		echo "Three runs at 16 vCPUs stalled in a cold boot of a patched 7.3" \
-			"kernel while it brought up the nosmt siblings, and were stopped;" \
-			"unpatched 7.3 did not, nor did the series on 6.12 at up to 64" \
-			"vCPUs.  Not understood yet (results/bench-7.3.md)." | fit
+		echo "Three runs of the series at 16 vCPUs stalled in a cold boot while" \
+			"the kernel brought up the nosmt siblings, and were stopped (a row is" \
+			"missing); unpatched 7.3 stalls there too (1 of 6 cold boots against 0 of 6" \
+			"for the series, results/bench-7.3.md), 6.12 did not." | fit
 		echo
 	fi
 	if [ -f "$R/bench.md" ]; then
