@@ -111,16 +111,20 @@ blurb() {
 	echo "$(base_get BASE_SHA256);"
 	echo "base-commit below is that tarball committed as is (fixed identity"
 	echo "and date)."
+	# What the backport changes, counted from bases/6.12.d/.
+	bp=$REPO/bases/6.12.d
+	nhooks=$(find "$bp" -name '*.patch' -path '*/patches/*' -not -path '*/testbed/*' | wc -l)
+	nfiles=$(grep -c '^+++ ' "$bp/files.patch" 2>/dev/null || echo 0)
 	if [ "$BASE" != "$DEFAULT_BASE" ]; then
 		echo "This is the backport of the series written for Linux" \
 			"$(BASE=$DEFAULT_BASE base_get BASE_KERNELVERSION): the same patches, with" \
-			"the hooks whose upstream context differs and the API names in" \
-			"3 files adapted (bases/$BASE.d/ in the repository)." | fit
+			"the $nhooks hooks whose upstream context differs and the API names in" \
+			"$nfiles files adapted (bases/$BASE.d/ in the repository)." | fit
 	else
 		echo "A backport to $(BASE=6.12 base_get BASE_PACKAGE)" \
 			"$(BASE=6.12 base_get BASE_DEBVERSION) is kept with it: the same" \
-			"patches, 9 hooks and 3 files adapted to the older context and API" \
-			"names." | fit
+			"patches, $nhooks hooks and $nfiles files adapted to the older context and" \
+			"API names." | fit
 	fi
 	echo
 	echo "Results"

@@ -24,7 +24,7 @@ for p in payload handoff_kexec kexec_jump cpu_handoff_test cpuwatch; do
 	fi
 done
 # Upstream's kexec jump selftest, built as it is in the kernel tree, for
-# the kexec-jump scenarios with client=upstream (the bases have it).
+# the kexec-jump scenarios with client=upstream (7.x has it, 6.12 not).
 K=$BUILD/linux/tools/testing/selftests/kexec
 if [ -f "$K/test_kexec_jump.c" ] &&
 	{ [ ! -x "$G/test_kexec_jump" ] || [ "$K/test_kexec_jump.c" -nt "$G/test_kexec_jump" ]; }; then
