@@ -5,6 +5,8 @@
 # Not a pass/fail test.
 #   CPU_LIST="2 4 8 16 32 64"  vCPU counts   REPS=3  repetitions per count
 #   BENCH="restore kexec"  what to measure
+#   SILENCE=300  give a run up after this many seconds without console
+#                output (a stalled boot; its cycles are then missing)
 # restore: one "cross" scenario per count and kernel: the kernel makes an
 # image once and restores it REPS times, each in a fresh QEMU run.
 # kexec: one chain of REPS kexecs per count and kernel.
@@ -36,7 +38,7 @@ for b in $BENCH; do
 done
 mem=$((768 + 0))
 "$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel" --mem "$mem" \
-	--timeout 900 --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
+	--timeout 900 --silence "${SILENCE:-300}" --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
 	--kernel patched="$BUILD/out/patched/arch/x86/boot/bzImage" \
 	--kernel trampoline="$BUILD/out/patched/arch/x86/boot/bzImage" \
 	--kernel base="$BUILD/out/base/arch/x86/boot/bzImage" "${specs[@]}" | tee "$OUT/tap"

@@ -18,6 +18,10 @@
 #   --out DIR              logs and metrics (default ./handoff-results)
 #   --accel auto|tcg|kvm   auto: use KVM only if a guest boots under it
 #   --timeout SEC          per QEMU run (default 300, scaled by CPUs)
+#   --silence SEC          also give a QEMU run up when its console has
+#                          been silent for SEC seconds (default 0: never;
+#                          make bench: a stalled boot costs SEC, not the
+#                          whole timeout)
 #   --mem MIB              guest memory (default 768)
 #   --accel-cache FILE     remember the KVM probe's answer in FILE
 #   --keep-disks           keep the swap and data disk images
@@ -38,6 +42,7 @@ SELF_DIR=$(cd "$(dirname "$0")" && pwd)
 out=./handoff-results
 accel=auto
 timeout_base=300
+silence=0
 mem=768
 initrd=""
 accel_cache=""
@@ -159,6 +164,11 @@ while [ $# -gt 0 ]; do
 	--accel) accel=$2; shift 2 ;;
 	--emu) emu=$2; shift 2 ;;
 	--timeout) timeout_base=$2; shift 2 ;;
+	--silence)
+		case ${2:-} in
+		''|*[!0-9]*) echo "run.sh: --silence wants a number of seconds" >&2; exit 2 ;;
+		esac
+		silence=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--accel-cache) accel_cache=$2; shift 2 ;;
 	--keep-disks) keep_disks=1; shift ;;
@@ -357,17 +367,32 @@ qemu_stop() {
 }
 
 # wait_for LOG PATTERN TIMEOUT [FROM]: until PATTERN (ERE) appears in LOG
-# at or after line FROM, QEMU exits, or time runs out.  Returns 0 found,
-# 1 exited, 2 timed out.
+# at or after line FROM, QEMU exits, or time runs out: TIMEOUT seconds, or
+# --silence seconds without a new byte in LOG.  Returns 0 found, 1 exited,
+# 2 timed out, and then says which in WAIT_WHY.
 wait_for() {
-	local log=$1 pat=$2 t=$3 from=${4:-1} end
+	local log=$1 pat=$2 t=$3 from=${4:-1} end size last quiet
 	end=$((SECONDS + t))
+	last=-1
+	quiet=$SECONDS
+	WAIT_WHY="timed out after ${t}s"
 	while [ $SECONDS -lt $end ]; do
 		tail -n +"$from" "$log" 2>/dev/null | grep -qE -- "$pat" && return 0
 		if ! kill -0 "$QPID" 2>/dev/null; then
 			sleep 0.2
 			tail -n +"$from" "$log" 2>/dev/null | grep -qE -- "$pat" && return 0
+			WAIT_WHY="$EMU_NAME exited"
 			return 1
+		fi
+		if [ "$silence" -gt 0 ]; then
+			size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+			if [ "$size" != "$last" ]; then
+				last=$size
+				quiet=$SECONDS
+			elif [ $((SECONDS - quiet)) -ge "$silence" ]; then
+				WAIT_WHY="no console output for ${silence}s"
+				return 2
+			fi
 		fi
 		sleep 0.2
 	done
@@ -597,7 +622,7 @@ one_run() {
 	rc=$?
 	qemu_stop
 	scan_bad "$log" || return 1
-	[ $rc = 2 ] && { fail "timed out (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
+	[ $rc = 2 ] && { fail "$WAIT_WHY (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
 	return 0
 }
 
@@ -637,7 +662,7 @@ run_hibernate() {
 	done
 	scan_bad "$log" || return 1
 	[ $rc = 2 ] && {
-		fail "timed out after ${TIMEOUT}s (last: $(tail -n1 "$log" | cut -c1-120))"
+		fail "$WAIT_WHY (last: $(tail -n1 "$log" | cut -c1-120))"
 		return 1
 	}
 	[ "$(grep -c 'CH: BOOT' "$log")" = 1 ] || {
@@ -717,7 +742,7 @@ run_cross() {
 			[ $rc = 0 ] || {
 				rm -f "$log.c$c"
 				scan_bad "$log" || return 1
-				fail "timed out"
+				fail "$WAIT_WHY"
 				return 1
 			}
 			wait_for "$log" "CH: DONE|CH: FAIL" 60 "$mark"
@@ -755,7 +780,7 @@ run_cross() {
 		rm -f "$log.c$c"
 		scan_bad "$log" || return 1
 		[ $rc = 2 ] && {
-			fail "cycle $c timed out (last: $(tail -n1 "$log" | cut -c1-120))"
+			fail "cycle $c: $WAIT_WHY (last: $(tail -n1 "$log" | cut -c1-120))"
 			return 1
 		}
 		grep -q "CH: PASS cycle=$c\$" "$log" || { fail "cycle $c did not pass"; return 1; }
@@ -829,7 +854,7 @@ run_restore_bad() {
 	rc=$?
 	qemu_stop
 	scan_bad "$log" || return 1
-	[ $rc = 2 ] && { fail "timed out"; return 1; }
+	[ $rc = 2 ] && { fail "$WAIT_WHY"; return 1; }
 	tail -n +"$mark" "$log" | grep -q 'CH: BOOT' || {
 		fail "the restore kernel did not boot on (it resumed the bad image?)"
 		return 1
@@ -1025,7 +1050,7 @@ run_sipi_nmi() {
 	case $SIPI_NMI in
 	blocked*)
 		scan_bad "$log" || return 1
-		[ $rc = 2 ] && { fail "timed out"; return 1; }
+		[ $rc = 2 ] && { fail "$WAIT_WHY"; return 1; }
 		grep -q 'CH: DONE ok' "$log" || {
 			fail "NMI blocked, but the CPU did not come back with INIT-SIPI-SIPI"
 			return 1
