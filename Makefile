@@ -32,6 +32,8 @@
 #                   signed off as you (git config); DRAFT=1 for a draft
 #   make lint       git am, every prefix builds, checkpatch, sparse, W=1,
 #                   kernel-doc, htmldocs
+#   make lint-configs  build the series with the option off, INIT only,
+#                   without hibernation, without kexec (W=1, UT=1)
 #   make clean      drop build outputs, keep the unpacked base
 #
 # Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto,
@@ -59,12 +61,12 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-backport check-full lint-full check-kexec-jump measure bench soak faults series lint clean distclean help bochs-deps bochs-kernels check-bochs
+.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-backport check-full lint-full lint-configs check-kexec-jump measure bench soak faults series lint clean distclean help bochs-deps bochs-kernels check-bochs
 
 all: kernels guest
 
 help:
-	@sed -n '3,39p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,41p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
@@ -169,8 +171,12 @@ lint: tree lint-deps
 lint-full: tree lint-deps
 	@DRAFT=$(DRAFT) LINT=full $(REPO)/mk/lint.sh
 
+# The series in the configurations the test kernel is not.
+lint-configs: kernel
+	@$(REPO)/mk/configs.sh
+
 clean:
-	rm -rf $(BUILD)/out $(BUILD)/series $(BUILD)/series.git $(BUILD)/lint $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/check-full $(BUILD)/measure $(BUILD)/bench $(BUILD)/soak $(BUILD)/faults $(BUILD)/check-bochs
+	rm -rf $(BUILD)/configs $(BUILD)/out $(BUILD)/series $(BUILD)/series.git $(BUILD)/lint $(BUILD)/guest $(BUILD)/run $(BUILD)/check $(BUILD)/check-full $(BUILD)/measure $(BUILD)/bench $(BUILD)/soak $(BUILD)/faults $(BUILD)/check-bochs
 
 distclean:
 	rm -rf $(BUILD)
