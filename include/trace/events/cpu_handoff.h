@@ -91,16 +91,19 @@ DECLARE_EVENT_CLASS(cpu_handoff_cpu,
 	TP_printk("cpu=%u ret=%d", __entry->cpu, __entry->ret)
 );
 
+#ifdef CONFIG_X86_CPU_HANDOFF_TRAMPOLINE
 /*
  * In the kernel that took over: a CPU found parked in the trampoline is
  * taken back through its release word (@ret 0), or left to the ordinary
- * INIT-SIPI-SIPI (@ret < 0).
+ * INIT-SIPI-SIPI (@ret < 0).  Only the trampoline calls it, and an event
+ * nothing calls is a build warning (UT=1).
  */
 DEFINE_EVENT(cpu_handoff_cpu, cpu_handoff_wake,
 
 	TP_PROTO(unsigned int cpu, int ret),
 	TP_ARGS(cpu, ret)
 );
+#endif
 
 /*
  * A CPU this kernel believes offline, inherited from the kernel before it,
