@@ -127,6 +127,12 @@ blurb() {
 			"API names." | fit
 	fi
 	echo
+	echo "Each patch builds; the series passes checkpatch --strict, sparse," \
+		"W=1 and kernel-doc, and objtool with kernel IBT, FRED and noinstr" \
+		"validation.  It also builds, warning-free with W=1 (and UT=1 on 7.x)" \
+		"and event tracing on, with X86_CPU_HANDOFF=n, with the trampoline off" \
+		"(the default), without hibernation and without kexec." | fit
+	echo
 	echo "Results"
 	echo "======="
 	echo
