@@ -190,15 +190,17 @@ blurb() {
 		echo
 	fi
 	if [ -f "$R/bench-7.3.md" ]; then
-		echo "Cost against CPU count on 7.3, 7.3 and the series in one run,"
+		echo "Cost against CPU count on 7.3, 7.3 and the series in the same runs,"
 		echo "medians of 3 runs (results/bench-7.3.md has min and max):"
 		echo
 		benchfit 7.3 <"$R/bench-7.3.md"
 		echo
-		echo "Three runs of the series at 16 vCPUs stalled in a cold boot while" \
-			"the kernel brought up the nosmt siblings, and were stopped (a row is" \
-			"missing); unpatched 7.3 stalls there too (1 of 6 cold boots against 0 of 6" \
-			"for the series, results/bench-7.3.md), 6.12 did not." | fit
+		echo "Six runs of the series at 16-64 vCPUs stalled in a cold boot right" \
+			"after the kernel brought up the nosmt siblings and were given up" \
+			"(their cycles are missing; the kexec half was not run at 32 and 64)." \
+			"Unpatched 7.3 can stall at the same point (once in a 16-vCPU loop of" \
+			"6 boots), 6.12 never did; whether the series makes it more likely is" \
+			"open (results/bench-7.3.md)." | fit
 		echo
 	fi
 	if [ -f "$R/bench.md" ]; then
