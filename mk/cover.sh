@@ -198,9 +198,10 @@ blurb() {
 		echo "Six runs of the series at 16-64 vCPUs stalled in a cold boot right" \
 			"after the kernel brought up the nosmt siblings and were given up" \
 			"(their cycles are missing; the kexec half was not run at 32 and 64)." \
-			"Unpatched 7.3 can stall at the same point (once in a 16-vCPU loop of" \
-			"6 boots), 6.12 never did; whether the series makes it more likely is" \
-			"open (results/bench-7.3.md)." | fit
+			"Unpatched 7.3 stalls at the same point: in loops of plain cold boots at" \
+			"16 and 32 vCPUs, 2 of 14 for each kernel; in the benches only the" \
+			"series' did, which the loops do not reproduce (results/bench-7.3.md)." \
+			"6.12 never stalled." | fit
 		echo
 	fi
 	if [ -f "$R/bench.md" ]; then
