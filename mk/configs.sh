@@ -24,6 +24,8 @@ if [ ! -f "$from/.config" ] || [ ! -f "$from/vmlinux" ]; then
 	die "$from has no build; run 'make kernel' first"
 fi
 jobs=${JOBS:-$(($(nproc) + 1))}
+# As mk/kernel.sh's: $out is the configuration's build directory.
+kmake() { make -s -C "$src" O="$out" ARCH=x86_64 "$@"; }
 CONFIGS=${CONFIGS:-off init nohibernate nokexec}
 # UT=1 (7.x): warn about tracepoints defined but never called.
 ut=""
@@ -60,7 +62,7 @@ for c in $CONFIGS; do
 	fi
 	cp "$from/.config" "$out/.config"
 	"$src/scripts/config" --file "$out/.config" "${set_[@]}" "${trace[@]}"
-	make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >"$log" 2>&1
+	kmake olddefconfig >"$log" 2>&1
 	state=ok
 	grep -qxF "$want" "$out/.config" || state="the config lacks '$want'"
 	case $c in
@@ -83,7 +85,7 @@ for c in $CONFIGS; do
 	rc=0
 	echo "  KERNEL  configs/$c (make -j$jobs $ut)" >&2
 	# shellcheck disable=SC2086
-	make -s -C "$src" O="$out" ARCH=x86_64 -j"$jobs" $ut bzImage >>"$log" 2>&1 || rc=$?
+	kmake -j"$jobs" $ut bzImage >>"$log" 2>&1 || rc=$?
 	objs=""
 	for f in $files; do
 		o=${f%.c}.o
@@ -92,7 +94,7 @@ for c in $CONFIGS; do
 	# Again with W=1 (the objects just built, so the rest stays as it is).
 	# shellcheck disable=SC2086
 	[ $rc != 0 ] || { (cd "$out" && rm -f $objs) &&
-		make -s -C "$src" O="$out" ARCH=x86_64 -j"$jobs" W=1 $objs; } >>"$log" 2>&1 || rc=$?
+		kmake -j"$jobs" W=1 $objs; } >>"$log" 2>&1 || rc=$?
 	if [ $rc != 0 ]; then
 		echo "not ok $n - configs: $c: the build failed (see $log)"
 		grep -m5 -E 'error|undefined' "$log" | sed 's/^/#   /'
