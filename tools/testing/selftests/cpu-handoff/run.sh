@@ -228,6 +228,7 @@ qemu_start() {
 	local cores=$((cpus / 2)) threads=2
 	[ "$cores" -ge 1 ] || { cores=1; threads=1; }
 	QRUN=$((${QRUN:-0} + 1))
+	QKERNEL=$kernel
 	# Unix socket paths are limited to 108 bytes: keep it short.
 	MONSOCK=${TMPDIR:-/tmp}/cpu-handoff-mon.$$.$QRUN.sock
 	rm -f "$MONSOCK"
@@ -349,6 +350,60 @@ qemu_crashed() {
 	return 1
 }
 
+# hang_report LOG: what a guest that stopped making progress was doing,
+# read before QEMU is stopped: the last console line and how long ago it
+# came, and each vCPU's RIP (with the nearest text symbol of the kernel
+# QEMU booted, which in a kexec chain may not be the one running), HLT
+# state and CS base (0xffff0000 with RIP 0xfff0: wait-for-SIPI).  The
+# whole register dump goes to LOG.hang; the summary, one line, is what
+# the TAP output shows of a CI failure whose logs are gone.
+hang_report() {
+	local log=$1 line now map regs
+	line=$(grep -a -E '^[0-9]+\.[0-9]+ ' "$log" |
+		grep -av -E '^[0-9.]+ (qemu-system|MON: )' | tail -n1)
+	now=$(date +%s)
+	if [ -n "$line" ]; then
+		HANG_LAST="last console line $(echo "${line%% *} $now" |
+			awk '{ printf "%.0fs before: ", $2 - $1 }')'${line#* }'"
+	else
+		HANG_LAST="no console line"
+	fi
+	HANG_LAST=$(printf '%s' "$HANG_LAST" | cut -c1-200)
+	HANG_CPUS=""
+	[ "$EMU_NAME" = QEMU ] || return 0
+	regs=$(qemu_monitor "info registers -a" | tr -d '\r')
+	printf '%s\n' "$regs" >"$log.hang"
+	map=$(dirname "$QKERNEL")/../../../System.map
+	[ -f "$map" ] || map=/dev/null
+	HANG_CPUS=$(printf '%s\n' "$regs" | awk -v map="$map" '
+		BEGIN {
+			while ((getline l < map) > 0) {
+				split(l, f, " ")
+				if (f[2] ~ /^[tTwW]$/) { n++; a[n] = tolower(f[1]); s[n] = f[3] }
+			}
+		}
+		function sym(rip,   lo, hi, mid) {
+			if (n == 0 || rip < a[1] || rip > a[n]) return ""
+			lo = 1; hi = n
+			while (lo < hi) { mid = int((lo + hi + 1) / 2); if (a[mid] <= rip) lo = mid; else hi = mid - 1 }
+			return "(" s[lo] ")"
+		}
+		function out() {
+			if (cpu == "") return
+			r = tolower(rip)
+			where = (base ~ /^0*ffff0000$/ && r ~ /^0*fff0$/) ? "(wait-for-SIPI)" : \
+				(substr(r, 1, 13) == "ffffffffff5ff") ? "(trampoline)" : sym(r)
+			printf "%s%s:%s%s%s", sep, cpu, rip, where, hlt == "HLT=1" ? ",HLT" : ""
+			sep = " "
+		}
+		/^CPU#/ { out(); cpu = substr($1, 5); rip = ""; base = ""; hlt = "" }
+		/^(RIP|EIP)=/ { rip = substr($1, 5) }
+		/HLT=/ { for (i = 1; i <= NF; i++) if ($i ~ /^HLT=/) hlt = $i }
+		/^CS =/ { base = $3 }
+		END { out() }')
+	echo "MON: hang: $HANG_LAST; vCPUs $HANG_CPUS" >>"$log"
+}
+
 # Send a monitor command (used by experiments and fault injection).
 qemu_monitor() {
 	perl -MIO::Socket::UNIX -e '
@@ -391,11 +446,15 @@ wait_for() {
 				quiet=$SECONDS
 			elif [ $((SECONDS - quiet)) -ge "$silence" ]; then
 				WAIT_WHY="no console output for ${silence}s"
+				hang_report "$log"
+				WAIT_WHY="$WAIT_WHY ($HANG_LAST; vCPUs ${HANG_CPUS:-unknown})"
 				return 2
 			fi
 		fi
 		sleep 0.2
 	done
+	hang_report "$log"
+	WAIT_WHY="$WAIT_WHY ($HANG_LAST; vCPUs ${HANG_CPUS:-unknown})"
 	return 2
 }
 
@@ -622,7 +681,7 @@ one_run() {
 	rc=$?
 	qemu_stop
 	scan_bad "$log" || return 1
-	[ $rc = 2 ] && { fail "$WAIT_WHY (last: $(tail -n1 "$log" | cut -c1-120))"; return 1; }
+	[ $rc = 2 ] && { fail "$WAIT_WHY"; return 1; }
 	return 0
 }
 
@@ -662,7 +721,7 @@ run_hibernate() {
 	done
 	scan_bad "$log" || return 1
 	[ $rc = 2 ] && {
-		fail "$WAIT_WHY (last: $(tail -n1 "$log" | cut -c1-120))"
+		fail "$WAIT_WHY"
 		return 1
 	}
 	[ "$(grep -c 'CH: BOOT' "$log")" = 1 ] || {
@@ -780,7 +839,7 @@ run_cross() {
 		rm -f "$log.c$c"
 		scan_bad "$log" || return 1
 		[ $rc = 2 ] && {
-			fail "cycle $c: $WAIT_WHY (last: $(tail -n1 "$log" | cut -c1-120))"
+			fail "cycle $c: $WAIT_WHY"
 			return 1
 		}
 		grep -q "CH: PASS cycle=$c\$" "$log" || { fail "cycle $c did not pass"; return 1; }
