@@ -375,24 +375,13 @@ hang_report() {
 	printf '%s\n' "$regs" >"$log.hang"
 	map=$(dirname "$QKERNEL")/../../../System.map
 	[ -f "$map" ] || map=/dev/null
-	HANG_CPUS=$(printf '%s\n' "$regs" | awk -v map="$map" '
-		BEGIN {
-			while ((getline l < map) > 0) {
-				split(l, f, " ")
-				if (f[2] ~ /^[tTwW]$/) { n++; a[n] = tolower(f[1]); s[n] = f[3] }
-			}
-		}
-		function sym(rip,   lo, hi, mid) {
-			if (n == 0 || rip < a[1] || rip > a[n]) return ""
-			lo = 1; hi = n
-			while (lo < hi) { mid = int((lo + hi + 1) / 2); if (a[mid] <= rip) lo = mid; else hi = mid - 1 }
-			return "(" s[lo] ")"
-		}
+	HANG_CPUS=$(printf '%s\n' "$regs" | awk -v map="$map" "$HANG_SYMS"'
 		function out() {
 			if (cpu == "") return
 			r = tolower(rip)
 			where = (base ~ /^0*ffff0000$/ && r ~ /^0*fff0$/) ? "(wait-for-SIPI)" : \
 				(substr(r, 1, 13) == "ffffffffff5ff") ? "(trampoline)" : sym(r)
+			if (where != "" && substr(where, 1, 1) != "(") where = "(" where ")"
 			printf "%s%s:%s%s%s", sep, cpu, rip, where, hlt == "HLT=1" ? ",HLT" : ""
 			sep = " "
 		}
@@ -401,16 +390,60 @@ hang_report() {
 		/HLT=/ { for (i = 1; i <= NF; i++) if ($i ~ /^HLT=/) hlt = $i }
 		/^CS =/ { base = $3 }
 		END { out() }')
+	# The words on each vCPU's stack that are text addresses, nearest
+	# each as its nearest symbol: a backtrace of the guesses show_stack()
+	# marks "?".
+	printf '%s\n' "$regs" | awk '/^CPU#/ { c = substr($1, 5) }
+		/RSP=/ { for (i = 1; i <= NF; i++) if ($i ~ /^RSP=/) print c, substr($i, 5) }' |
+	while read -r c sp; do
+		printf 'CPU#%s stack:' "$c"
+		qemu_monitor "cpu $c" "x/64gx 0x$sp" | tr -d '\r' |
+			grep -aE '^[0-9a-f]+: 0x' | cut -d: -f2- | tr ' ' '\n' |
+			sed -n 's/^0x//p' | awk -v map="$map" "$HANG_SYMS"' {
+				r = tolower($1); w = sym(r); if (w != "") printf " %s", w }'
+		echo
+	done >>"$log.hang"
 	echo "MON: hang: $HANG_LAST; vCPUs $HANG_CPUS" >>"$log"
 }
 
-# Send a monitor command (used by experiments and fault injection).
+# The awk of hang_report that finds the text symbol at or before an
+# address (16 hex digits, compared as strings) in System.map "map".
+HANG_SYMS='
+	BEGIN {
+		while ((getline l < map) > 0) {
+			split(l, f, " ")
+			if (f[2] ~ /^[tTwW]$/) { n++; a[n] = tolower(f[1]); s[n] = f[3] }
+		}
+	}
+	function sym(rip,   lo, hi, mid) {
+		if (n == 0 || length(rip) != 16 || rip < a[1] || rip > a[n]) return ""
+		lo = 1; hi = n
+		while (lo < hi) { mid = int((lo + hi + 1) / 2); if (a[mid] <= rip) lo = mid; else hi = mid - 1 }
+		return s[lo]
+	}'
+
+# qemu_monitor CMD...: send monitor commands (experiments, fault
+# injection, hang reports) one after another and print what QEMU answers.
+# Each answer is read up to the prompt that follows it, for at most 10 s:
+# "info registers -a" of 32 vCPUs is longer than one read.
 qemu_monitor() {
-	perl -MIO::Socket::UNIX -e '
-		my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "monitor: $!\n";
-		$s->print("$ARGV[1]\n"); select(undef, undef, undef, 0.3);
-		$s->blocking(0); my $buf;
-		while (sysread($s, $buf, 65536)) { print $buf } ' "$MONSOCK" "$1"
+	perl -MIO::Socket::UNIX -MIO::Select -e '
+		my $s = IO::Socket::UNIX->new(Peer => shift) or die "monitor: $!\n";
+		my $sel = IO::Select->new($s);
+		sub upto_prompt {
+			my ($buf, $end) = ("", time + 10);
+			while (time < $end && $sel->can_read(0.5)) {
+				sysread($s, my $b, 65536) or last;
+				$buf .= $b;
+				last if $buf =~ /\n\(qemu\) $/ || ($_[0] && $buf =~ /\(qemu\) $/);
+			}
+			return $buf;
+		}
+		upto_prompt(1);
+		for my $cmd (@ARGV) {
+			$s->print("$cmd\n");
+			print upto_prompt(0);
+		} ' "$MONSOCK" "$@"
 }
 
 qemu_stop() {
