@@ -36,10 +36,12 @@ base_get() {
 # base_hook DIR NAME: the hook mail NAME of DIR/patches (DIR empty: the
 # series, or testbed) for this base, as a path in this repository: the
 # base's own version (bases/BASE.d/DIR/patches/NAME) where the upstream
-# code it hooks into differs, else the common one.
+# code it hooks into differs, else the common one.  An empty file there
+# means the base needs no such hook: nothing is printed.
 base_hook() {
 	local own=bases/$BASE.d/${1:+$1/}patches/$2
 	if [ -f "$REPO/$own" ]; then
+		[ -s "$REPO/$own" ] || return 0
 		echo "$own"
 	else
 		echo "${1:+$1/}patches/$2"

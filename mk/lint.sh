@@ -216,7 +216,9 @@ git -C "$tree" checkout -q -B lint-testbed lint
 bed=$(new_files testbed)
 bedok=1
 for p in $(testbed_entries); do
-	git -C "$tree" apply --index "$REPO/$(base_hook testbed "$p")" >>"$L/testbed.log" 2>&1 || bedok=0
+	p=$(base_hook testbed "$p")
+	[ -n "$p" ] || continue
+	git -C "$tree" apply --index "$REPO/$p" >>"$L/testbed.log" 2>&1 || bedok=0
 done
 for f in $bed; do
 	mkdir -p "$(dirname "$tree/$f")"
