@@ -425,7 +425,9 @@ HANG_SYMS='
 # qemu_monitor CMD...: send monitor commands (experiments, fault
 # injection, hang reports) one after another and print what QEMU answers.
 # Each answer is read up to the prompt that follows it, for at most 10 s:
-# "info registers -a" of 32 vCPUs is longer than one read.
+# "info registers -a" of 32 vCPUs is longer than one read.  The banner
+# comes first, and each command's echo after a "(qemu) " prompt, as one
+# read of the socket used to print them: callers drop those lines.
 qemu_monitor() {
 	perl -MIO::Socket::UNIX -MIO::Select -e '
 		my $s = IO::Socket::UNIX->new(Peer => shift) or die "monitor: $!\n";
@@ -439,7 +441,7 @@ qemu_monitor() {
 			}
 			return $buf;
 		}
-		upto_prompt(1);
+		print upto_prompt(1);
 		for my $cmd (@ARGV) {
 			$s->print("$cmd\n");
 			print upto_prompt(0);
