@@ -418,7 +418,10 @@ HANG_SYMS='
 	function sym(rip,   lo, hi, mid) {
 		if (n == 0 || length(rip) != 16 || rip < a[1] || rip > a[n]) return ""
 		lo = 1; hi = n
-		while (lo < hi) { mid = int((lo + hi + 1) / 2); if (a[mid] <= rip) lo = mid; else hi = mid - 1 }
+		while (lo < hi) {
+			mid = int((lo + hi + 1) / 2)
+			if (a[mid] <= rip) lo = mid; else hi = mid - 1
+		}
 		return s[lo]
 	}'
 
