@@ -110,6 +110,20 @@ t=append=cpu_handoff=trampoline
 # base in the middle: it uses INIT anyway and leaves the slots stale (docs).
 r=append=cpu_handoff_noinit
 rel=want=TRAMPOLINE~released=3~release_fallbacks=0
+# A restore that fails after the CPUs were held, at each point between
+# the hold and the jump (handoff_nmi_inject.fail_restore=N), with the image
+# pages read-only (hibernate=protect_image): the failure path's
+# set_memory_rw() flushes TLBs on every CPU, so held CPUs must be let go
+# first.
+pi=append=hibernate=protect_image
+# NMIs into the switch to the trampoline's page tables, widened on purpose
+# by the test bed (testbed/files.patch): the CPUs on their way in get an
+# NMI every 20 us while the controlling CPU waits for them, and spend
+# 200000 PAUSEs (tens of ms under TCG) between the CR3 write and the park
+# loop's own IDT.  Without NMIs blocked across the switch, every run
+# triple-faults (results/open-failures.md).
+w=handoff_nmi_inject.window_spins=200000,handoff_nmi_inject.park_nmi_us=20
+wn=NMIs~into~CPU~1~every~20~us~on~its~way~in
 # Chain lengths: long in the full set, enough to hand off twice in a row
 # through each kernel of the chain in the core set.
 if [ "$SET" = full ]; then long=20 mid=10 cross=3; else long=3 mid=3 cross=2; fi
@@ -130,6 +144,11 @@ set -- \
 	"cross:image=patched:restore=patched:$c:cycles=1:shun=does~not~re-park:name=cross-patched-by-patched" \
 	"restore-fail:image=patched:restore=patched:$c:name=restore-fail-patched" \
 	"restore-fail:image=base:restore=base:$c:expect=xfail:why=$U~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-$U" \
+	"restore-fail:image=patched:restore=patched:$c:$pi:at=2:name=restore-fail-in-arch-resume-protect-image" \
+	"restore-fail:image=patched:restore=patched:$c:$pi:at=3:name=restore-fail-at-commit-protect-image" \
+	"restore-fail:image=patched:restore=patched:$c:$pi:at=1:name=restore-fail-at-syscore-protect-image" \
+	"kexec-panic:k=patched:$c:name=kexec-panic-in-shutdown-patched" \
+	"kexec-panic:k=base:$c:name=kexec-panic-in-shutdown-$U" \
 	"kexec:kernels=patched:$c:cycles=$long:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-patched-chain-$long" \
 	"kexec:kernels=patched:cpus=16:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~init:name=kexec-patched-chain-3-16cpus" \
 	"kexec:kernels=patched,base:$c:cycles=$cross:name=kexec-patched+$U-chain" \
@@ -156,6 +175,8 @@ set -- \
 	"cross:image=patched:restore=base:$c:$t:cycles=1:name=cross-trampoline-by-$U" \
 	"cross:image=patched:restore=patched:$c:$t:cycles=1:name=cross-trampoline-by-trampoline" \
 	"restore-fail:image=patched:restore=patched:$c:$t:name=restore-fail-trampoline" \
+	"restore-fail:image=patched:restore=patched:$c:$t,hibernate=protect_image:at=2:name=restore-fail-trampoline-in-arch-resume-protect-image" \
+	"kexec-panic:k=patched:$c:$t:name=kexec-panic-in-shutdown-trampoline" \
 	"kexec:kernels=patched:$c:$t:cycles=$long:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-chain-$long" \
 	"kexec:kernels=patched:cpus=16:$t:cycles=3:want=cpu_handoff^~kexec^~parked~15~CPUs~with~trampoline:name=kexec-trampoline-chain-3-16cpus" \
 	"kexec:kernels=patched,base:$c:$t:cycles=$cross:name=kexec-trampoline+$U-chain" \
@@ -170,6 +191,8 @@ set -- \
 	"nmi-kexec:kernels=base,patched:$c:$t:cycles=1:$(nmi_expect_tramp base kexec):name=nmi-kexec-$U-to-trampoline" \
 	"nmi-kexec:kernels=patched,base:$c:$t:cycles=1:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-to-$U" \
 	"nmi-kexec:kernels=patched:$c:$t:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-chain" \
+	"hibernate:k=patched:$c:$t,$w:cycles=1:want=parked~3~CPUs~with~trampoline:want2=$wn:name=hibernate-trampoline-nmi-into-switch" \
+	"kexec:kernels=patched:$c:$t,$w:cycles=2:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:want2=$wn:name=kexec-trampoline-nmi-into-switch" \
 	"kselftest:k=patched:$c:$r,cpu_handoff_test.method=trampoline:name=kselftest-release-word" \
 	"hibernate:k=patched:$c:$r:cycles=$two:where=1:$rel:name=hibernate-release-word-nosmt" \
 	"cross:image=base:restore=patched:$c:$r:cycles=1:name=cross-$U-by-release-word" \
@@ -181,6 +204,7 @@ set -- \
 	"kexec:kernels=patched:$c:$r:cycles=2:offline=2:smttoggle=1:name=kexec-release-word-after-offline-and-smt-toggle" \
 	"nmi:image=patched:restore=patched:$c:$r:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-release-word-restored-by-release-word" \
 	"nmi-kexec:kernels=patched:$c:$r:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-release-word-chain" \
+	"hibernate:k=patched:$c:$r,$w:cycles=1:$rel:want2=$wn:name=hibernate-release-word-nmi-into-switch" \
 	"mce:image=patched:restore=patched:$c:$t:cycles=1:want=took~0~NMI(s)~and~1~other~exception(s)~while~parked:name=mce-trampoline-restored-by-trampoline" \
 	"mce-kexec:kernels=patched,base:$c:$t:cycles=1:name=mce-kexec-trampoline-to-$U" \
 	"mce:image=base:restore=patched:$c:cycles=1:failwith=machine-check~shutdown:name=mce-$U-restored-by-init-shuts-down-cleanly" \

@@ -120,23 +120,36 @@ link_files() {
 	done
 }
 
-# fix_files DIR: where the base's API differs from the one our new files
-# are written for, bases/BASE.d/files.patch says how (a small patch on our
-# files, kept visible in one place): the files it touches are copies in
-# DIR, patched, rewritten only when their content changes.
+# our_fixups: the patches on our new files for build/linux, in order:
+# where the base's API differs from the one our files are written for,
+# bases/BASE.d/files.patch says how (a small patch on our files, kept
+# visible in one place); then the test bed's hooks into them
+# (testbed/files.patch, or bases/BASE.d/testbed/files.patch for this base;
+# an empty one there: none), which make series never carries.
+our_fixups() {
+	local tb=$REPO/bases/$BASE.d/testbed/files.patch
+	[ ! -f "$REPO/bases/$BASE.d/files.patch" ] || echo "$REPO/bases/$BASE.d/files.patch"
+	[ -f "$tb" ] || tb=$REPO/testbed/files.patch
+	[ ! -s "$tb" ] || echo "$tb"
+}
+
+# fix_files DIR: the files our_fixups() touch are copies in DIR, patched,
+# rewritten only when their content changes.
 fix_files() {
-	local dir=$1 fixup=$REPO/bases/$BASE.d/files.patch scratch=$BUILD/.tree.fixup f
-	[ -f "$fixup" ] || return 0
+	local dir=$1 scratch=$BUILD/.tree.fixup f p
+	[ -s "$fixed" ] || return 0
 	rm -rf "$scratch" && mkdir -p "$scratch"
 	while read -r f; do
-		[ -f "$REPO/$f" ] || die "bases/$BASE.d/files.patch changes $f, which is not one of our files"
+		[ -f "$REPO/$f" ] || die "a patch on our files changes $f, which is not one of our files ($(our_fixups | tr '\n' ' '))"
 		mkdir -p "$scratch/$(dirname "$f")"
 		cp "$REPO/$f" "$scratch/$f"
 	done <"$fixed"
-	patch -s -p1 -d "$scratch" --no-backup-if-mismatch -r - <"$fixup" >"$BUILD/.tree.err" 2>&1 || {
-		cat "$BUILD/.tree.err" >&2
-		die "bases/$BASE.d/files.patch does not apply to our files: refresh it"
-	}
+	for p in $(our_fixups); do
+		patch -s -p1 -d "$scratch" --no-backup-if-mismatch -r - <"$p" >"$BUILD/.tree.err" 2>&1 || {
+			cat "$BUILD/.tree.err" >&2
+			die "${p#"$REPO"/} does not apply to our files: refresh it"
+		}
+	done
 	while read -r f; do
 		if [ -L "$dir/$f" ] || ! cmp -s "$scratch/$f" "$dir/$f"; then
 			rm -f "$dir/$f"
@@ -148,11 +161,7 @@ fix_files() {
 
 mkdir -p "$BUILD"
 fixed=$BUILD/.tree.fixed
-if [ -f "$REPO/bases/$BASE.d/files.patch" ]; then
-	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$REPO/bases/$BASE.d/files.patch" >"$fixed"
-else
-	: >"$fixed"
-fi
+our_fixups | xargs -r sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' | sort -u >"$fixed"
 verify_base
 [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify base >/dev/null || {
 	rm -rf "$src" "$BUILD/linux-base"
@@ -194,4 +203,5 @@ b=${BUILD#"$REPO"/}
 echo "  TREE    Linux $kver: $b/linux ($(wc -l <"$series_hooks")+$(wc -l <"$bed_hooks") hooks," \
 	"$(wc -l <"$all_files") new files, the series + testbed/)," \
 	"$b/linux-base ($(wc -l <"$bed_hooks") hooks, $(wc -l <"$base_files") files, testbed/)" >&2
-[ ! -s "$fixed" ] || echo "          $(grep -c . "$fixed") of our files changed for $BASE by bases/$BASE.d/files.patch" >&2
+[ ! -s "$fixed" ] || echo "          $(grep -c . "$fixed") of our files changed in $b/linux by" \
+	"$(our_fixups | sed "s|^$REPO/||" | tr '\n' ' ')" >&2

@@ -27,6 +27,7 @@
 #include <linux/smp.h>
 
 #include <asm/cpu_handoff.h>
+#include <asm/special_insns.h>
 
 #include "cpu_handoff.h"
 
@@ -56,6 +57,8 @@ static struct cpumask held_mask;
 static struct cpumask saved_allowed;
 static enum cpu_handoff_reason hold_reason;
 static bool holding;
+/* The caller was moved to the primary CPU, interrupts off, by the hold. */
+static bool pinned;
 static u64 hold_start_ns;
 static struct handoff_stats *const st = &handoff_stats;
 
@@ -101,8 +104,14 @@ static void hold_this_cpu(void *unused)
 		if (phase == HOLD_PARK) {
 			if (b->park_self)
 				b->park_self();
+			/*
+			 * Halted, not spinning, while INIT comes: should the
+			 * controlling CPU fail to park this one, it jumps into
+			 * the image anyway, which overwrites this text, and a
+			 * halted CPU runs none of it until an NMI or SMI.
+			 */
 			for (;;)
-				cpu_relax();
+				native_halt();
 		}
 	}
 
@@ -242,6 +251,7 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		trace_cpu_handoff_hold(reason, atomic_read(&held_cpus), -EBUSY);
 		return -EBUSY;
 	}
+	pinned = true;
 	handoff_stats_check();
 	st->hold_ns = local_clock() - hold_start_ns;
 	trace_cpu_handoff_hold(reason, want, 0);
@@ -338,20 +348,38 @@ int cpu_handoff_commit(void)
 }
 
 /**
- * cpu_handoff_release() - the handoff failed before the commit: let go
+ * cpu_handoff_let_go() - the handoff failed before the commit: let held CPUs go
  *
- * Held CPUs return to whatever they were doing, interrupts are enabled
- * again and the caller's CPU affinity is restored.  Does nothing if no
- * hold is in progress.
+ * Held CPUs return to whatever they were doing; the caller's interrupts
+ * stay off.  The caller's failure path calls it before anything that may
+ * send an IPI (a TLB flush, a syscore callback), which a held CPU could
+ * not answer.  Does nothing if no CPUs are held.
  *
  * Context: the CPU that called cpu_handoff_hold(), interrupts off.
  */
-void cpu_handoff_release(void)
+void cpu_handoff_let_go(void)
 {
 	if (!holding)
 		return;
 	hold_undo();
 	pr_info("%s: handoff abandoned, CPUs released\n", handoff_reason_names[hold_reason]);
+}
+
+/**
+ * cpu_handoff_release() - the handoff failed before the commit: undo the hold
+ *
+ * Lets held CPUs go, if cpu_handoff_let_go() has not, then enables
+ * interrupts again and restores the caller's CPU affinity.  Does nothing
+ * if no hold was made.
+ *
+ * Context: the CPU that called cpu_handoff_hold(), interrupts off.
+ */
+void cpu_handoff_release(void)
+{
+	cpu_handoff_let_go();
+	if (!pinned)
+		return;
+	pinned = false;
 	local_irq_enable();
 	set_cpus_allowed_ptr(current, &saved_allowed);
 }

@@ -24,20 +24,47 @@
  * rcx: non-zero to write back and invalidate the caches after the switch
  *      (SME: the caller's stack and this kernel's memory are not written
  *      after it; the park loop writes only the area)
+ * r8:  the entry IDT's descriptor: only vector 2, cpu_handoff_entry_nmi
+ * r9:  non-zero to send this CPU an NMI through it first; zero if the
+ *      caller runs in an NMI handler, with NMIs blocked already
+ *
+ * From the CR3 write until the park loop has loaded its own GDT and IDT,
+ * nothing the CPU could deliver an event through is mapped: the kernel's
+ * IDT, GDT and stacks are not in the park loop's page tables.  An NMI
+ * there would fault, double fault and shut the CPU down.  So the switch
+ * runs with NMIs blocked: the CPU sends itself an NMI, takes it through
+ * an IDT of its own whose only vector leads back here, and never returns
+ * from it.  NMIs stay blocked until the park loop's IRET, with its own
+ * tables loaded; an NMI arriving meanwhile waits until then.  The
+ * kernel's exc_nmi() would not do: it returns at once on a CPU that is
+ * offline, which every CPU taking this way is but the held ones.
+ *
+ * Left open: a machine check in the few instructions of the switch (the
+ * entry IDT has no vector for it), as anywhere in a kernel while INIT
+ * parks CPUs with CR4.MCE clear.  An SMI saves and restores the state
+ * without using any of it.
  *
  * This page is the only page of the kernel that the park loop's page
- * tables map, and only so that the instruction after the CR3 write can be
- * fetched; the park loop never comes back to it.
+ * tables map, and only so that the instructions after the CR3 write can
+ * be fetched; the park loop never comes back to it.
  *
  * It clears CR4 bits that CR4 pinning protects (CET) with a raw write,
  * so it must not be a gadget: it is code, not a function, and has no
  * ENDBR, so under IBT no indirect branch can land on it; the only way in
- * is trampoline_enter()'s direct call, which never returns.
+ * is trampoline_enter()'s direct call, which never returns.  Neither has
+ * cpu_handoff_entry_nmi, which only the entry IDT leads to, once CET is
+ * off.
  */
 SYM_CODE_START(cpu_handoff_enter_trampoline)
 	UNWIND_HINT_FUNC
 	ANNOTATE_NOENDBR
 	cli
+	/*
+	 * The entry IDT first, while FRED (if on) still ignores IDTR: from
+	 * the CR4 write below on, events go through it, never through the
+	 * kernel's IDT, which FRED kernels leave empty.
+	 */
+	lidt	(%r8)
 	/*
 	 * Global entries off: the CR3 write then flushes them all, including
 	 * this kernel's non-executable fixmap entry for the code page.
@@ -52,9 +79,39 @@ SYM_CODE_START(cpu_handoff_enter_trampoline)
 	 * supervisor fetch from.
 	 */
 	movq	%cr4, %rax
-	movabsq	$~(X86_CR4_PGE | X86_CR4_CET | X86_CR4_FRED | X86_CR4_LASS), %r8
-	andq	%r8, %rax
+	movabsq	$~(X86_CR4_PGE | X86_CR4_CET | X86_CR4_FRED | X86_CR4_LASS), %r10
+	andq	%r10, %rax
 	movq	%rax, %cr4
+	testq	%r9, %r9
+	jz	.Lswitch
+	/* Callee-saved: they survive the call and the NMI. */
+	movq	%rdi, %r12
+	movq	%rsi, %r13
+	movq	%rdx, %r14
+	movq	%rcx, %r15
+	call	cpu_handoff_self_nmi
+	/*
+	 * The NMI ends this loop on the instruction boundary it arrives at.
+	 * Should it never come, go on without (the old way in) rather than
+	 * keep the CPU out of the park loop for good.
+	 */
+	movl	$CPU_HANDOFF_ENTRY_NMI_SPINS, %eax
+1:	pause
+	decl	%eax
+	jnz	1b
+SYM_INNER_LABEL(cpu_handoff_entry_nmi, SYM_L_GLOBAL)
+	/*
+	 * Vector 2 of the entry IDT: NMIs are blocked until the park loop's
+	 * IRET.  The NMI's frame stays on this kernel's stack, forgotten (the
+	 * unwind data here describe the way from above: nothing unwinds a
+	 * CPU that takes no interrupt, NMI or exception from here on).
+	 */
+	ANNOTATE_NOENDBR
+	movq	%r12, %rdi
+	movq	%r13, %rsi
+	movq	%r14, %rdx
+	movq	%r15, %rcx
+.Lswitch:
 	movq	%rdi, %cr3
 	/*
 	 * Hardware breakpoints off (DR7 as after reset): they point into
@@ -73,9 +130,9 @@ SYM_CODE_START(cpu_handoff_enter_trampoline)
 	andq	$~X86_CR4_PCIDE, %rax
 	movq	%rax, %cr4
 	testb	%cl, %cl
-	jz	1f
+	jz	2f
 	wbinvd
-1:
+2:
 	ANNOTATE_RETPOLINE_SAFE
 	jmp	*%rsi
 SYM_CODE_END(cpu_handoff_enter_trampoline)

@@ -82,6 +82,9 @@ static inline bool handoff_tramp_header_valid(const void *data)
 int handoff_tramp_build_area(bool inherit);
 void handoff_tramp_code_page_exec(bool exec);
 
+/* cpu_handoff_trampoline.c */
+void handoff_tramp_forget_wait(unsigned int cpu);
+
 /* cpu_handoff_tramp_loop.c */
 int handoff_tramp_build_loop(void);
 u32 handoff_tramp_crc(void);

@@ -82,6 +82,7 @@ int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip
 	struct handoff_slot *s;
 	unsigned int us;
 
+	handoff_tramp_forget_wait(cpu);
 	if (!handoff_tramp.area ||
 	    !handoff_tramp_header_valid(handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF)))
 		return -ENOENT;

@@ -29,6 +29,7 @@
 #include <asm/apic.h>
 #include <asm/cpuid/api.h>
 #include <asm/cpu_handoff_trampoline.h>
+#include <asm/desc.h>
 #include <asm/mwait.h>
 #include <asm/nospec-branch.h>
 #include <asm/reboot.h>
@@ -45,6 +46,14 @@
 #define NUDGE_AFTER_US		USEC_PER_MSEC
 
 static char slotless_why[80];
+
+/*
+ * The IDT the way into the park loop takes its own NMI through, so that
+ * it switches to the park loop's page tables with NMIs blocked: vector 2
+ * only, on the current stack (cpu_handoff_enter_trampoline()).
+ */
+static gate_desc entry_idt[NMI_VECTOR + 1] __aligned(16);
+static struct desc_ptr entry_idt_desc;
 
 static void trampoline_play_dead(void);
 
@@ -121,6 +130,18 @@ static const char *trampoline_refuse(enum cpu_handoff_reason reason)
 	return NULL;
 }
 
+/**
+ * cpu_handoff_self_nmi() - send this CPU an NMI, for the way into the park loop
+ *
+ * Called by cpu_handoff_enter_trampoline() with the entry IDT loaded.
+ *
+ * Context: interrupts off, kernel IBT and FRED off.
+ */
+void cpu_handoff_self_nmi(void)
+{
+	__apic_send_IPI(smp_processor_id(), NMI_VECTOR);
+}
+
 static void __noreturn trampoline_enter(void)
 {
 	unsigned int cpu = smp_processor_id();
@@ -150,7 +171,8 @@ static void __noreturn trampoline_enter(void)
 				     CPU_HANDOFF_TRAMPOLINE_VADDR + CPU_HANDOFF_CODE_ENTRY,
 				     CPU_HANDOFF_AREA_VADDR + CPU_HANDOFF_SLOTS_OFF +
 				     (n + 1) * CPU_HANDOFF_SLOT_SIZE,
-				     this_cpu_read(cache_state_incoherent));
+				     this_cpu_read(cache_state_incoherent),
+				     &entry_idt_desc, !in_nmi());
 	for (;;)
 		native_halt();
 }
@@ -169,12 +191,39 @@ static void __noreturn trampoline_enter(void)
  * straight away, which an offline CPU returns from at once (exc_nmi()).  What
  * this does not use is cpuidle's enter_dead (ACPI _CST I/O C-states): a
  * CPU in those loops cannot be asked to move.
+ *
+ * An NMI goes only to a CPU that provably still waits: the CPU and the
+ * handoff both move @state with cmpxchg(), the CPU from waiting to
+ * DEAD_LEAVING once it has seen the ask, the handoff from waiting to
+ * DEAD_NUDGED before it sends the NMI; whoever comes second leaves it
+ * alone.  CPUs stopped for kexec never waited here (DEAD_NONE, set each
+ * time a CPU is booted) and get no NMI either.
  */
+enum dead_wait_state {
+	DEAD_NONE,	/* not waiting here: online, stopped, or booted since */
+	DEAD_MWAIT,	/* waits in MWAIT: the store to @go wakes it */
+	DEAD_HLT,	/* waits in HLT: an NMI wakes it */
+	DEAD_NUDGED,	/* the handoff has sent it an NMI */
+	DEAD_LEAVING,	/* saw @go, on its way to the park loop: no NMI */
+};
+
 struct dead_wait {
 	u32 go;		/* set by the handoff: move into the park loop */
-	u32 halts;	/* set by the CPU: it waits in HLT, so wake it by NMI */
+	u32 state;	/* enum dead_wait_state */
 } ____cacheline_aligned;
 static DEFINE_PER_CPU_ALIGNED(struct dead_wait, dead_wait);
+
+/**
+ * handoff_tramp_forget_wait() - a CPU is being booted: it waits here no more
+ * @cpu: the CPU
+ *
+ * Whatever reset the CPU for this boot (INIT, firmware) took it out of
+ * trampoline_play_dead(); a handoff must not nudge it as a waiter.
+ */
+void handoff_tramp_forget_wait(unsigned int cpu)
+{
+	WRITE_ONCE(per_cpu(dead_wait, cpu).state, DEAD_NONE);
+}
 
 /* MWAIT hint for the deepest C-state, or -1 to wait in HLT. */
 static int deepest_mwait_hint(void)
@@ -205,6 +254,7 @@ static int deepest_mwait_hint(void)
 static void trampoline_play_dead(void)
 {
 	struct dead_wait *w = this_cpu_ptr(&dead_wait);
+	u32 waiting;
 	int hint;
 
 	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
@@ -219,12 +269,13 @@ static void trampoline_play_dead(void)
 	 * CPU hotplug is off during a handoff, so no ask can be pending
 	 * yet: anything in @w is left from before this CPU was last reset.
 	 */
+	waiting = hint < 0 ? DEAD_HLT : DEAD_MWAIT;
 	WRITE_ONCE(w->go, 0);
-	WRITE_ONCE(w->halts, hint < 0);
+	WRITE_ONCE(w->state, waiting);
 	/*
-	 * Halts before go is read, as trampoline_park() stores go before
-	 * it reads halts: one of the two sees the other's store, so the
-	 * CPU either finds go set or gets the NMI.
+	 * The state before go is read, as trampoline_park() stores go
+	 * before it reads the state: one of the two sees the other's
+	 * store, so the CPU either finds go set or gets the NMI.
 	 */
 	smp_mb();
 	while (!READ_ONCE(w->go)) {
@@ -246,6 +297,11 @@ static void trampoline_play_dead(void)
 		if (!READ_ONCE(w->go))
 			__mwait(hint, 0);
 	}
+	/*
+	 * No NMI from the handoff after this; if one is on its way
+	 * already (DEAD_NUDGED), the way in takes it in its stride.
+	 */
+	cmpxchg(&w->state, waiting, DEAD_LEAVING);
 	trampoline_enter();
 }
 
@@ -277,6 +333,13 @@ static void trampoline_park_self(void)
 	trampoline_enter();
 }
 
+/* An NMI to @cpu if, and only if, it still waits in trampoline_play_dead(). */
+static void nudge_waiter(unsigned int cpu, struct dead_wait *w, u32 waiting)
+{
+	if (cmpxchg(&w->state, waiting, DEAD_NUDGED) == waiting)
+		__apic_send_IPI(cpu, NMI_VECTOR);
+}
+
 static struct handoff_slot *parked_slot(unsigned int cpu)
 {
 	int n = cpu < CPU_HANDOFF_NR_SLOTS ? handoff_tramp.slot_of[cpu] : -1;
@@ -291,26 +354,23 @@ static struct handoff_slot *parked_slot(unsigned int cpu)
 static int trampoline_park(unsigned int cpu)
 {
 	struct handoff_slot *s = parked_slot(cpu);
+	struct dead_wait *w = per_cpu_ptr(&dead_wait, cpu);
 	bool nudge = false;
 	unsigned int us;
 
 	if (!s)
 		return -ENOSPC;
 	if (!cpu_online(cpu)) {
-		struct dead_wait *w = per_cpu_ptr(&dead_wait, cpu);
-
 		/*
 		 * If it waits in trampoline_play_dead(), the store ends its
-		 * MWAIT, and an NMI its HLT.  CPUs stopped for kexec went to
-		 * the park loop directly and get no NMI.
+		 * MWAIT, and an NMI its HLT.  CPUs stopped for kexec go to
+		 * the park loop by themselves (DEAD_NONE) and get no NMI.
 		 */
 		WRITE_ONCE(w->go, 1);
-		/* Go before halts: see trampoline_play_dead(). */
+		/* Go before the state: see trampoline_play_dead(). */
 		smp_mb();
-		if (READ_ONCE(w->halts))
-			__apic_send_IPI(cpu, NMI_VECTOR);
-		else
-			nudge = true;
+		nudge_waiter(cpu, w, DEAD_HLT);
+		nudge = true;
 	}
 	for (us = 0; us < PARK_TIMEOUT_US; us += 10) {
 		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_PARKED &&
@@ -324,11 +384,14 @@ static int trampoline_park(unsigned int cpu)
 		 * waiter gets, which ends MWAIT too.
 		 */
 		if (nudge && us >= NUDGE_AFTER_US) {
-			__apic_send_IPI(cpu, NMI_VECTOR);
+			nudge_waiter(cpu, w, DEAD_MWAIT);
 			nudge = false;
 		}
 		udelay(10);
 	}
+	pr_warn("CPU %u did not reach the park loop in %u ms (%s, wait state %u, slot state %u)\n",
+		cpu, PARK_TIMEOUT_US / USEC_PER_MSEC, cpu_online(cpu) ? "held" : "offline",
+		READ_ONCE(w->state), READ_ONCE(s->state));
 	return -ETIMEDOUT;
 }
 
@@ -353,6 +416,17 @@ static void trampoline_prepare_cpu(void)
 {
 	x86_virt_emergency_disable_virtualization_cpu();
 }
+
+/* Whether chosen or not: any handoff may fall back to the trampoline. */
+static int __init trampoline_entry_idt_init(void)
+{
+	pack_gate(&entry_idt[NMI_VECTOR], GATE_INTERRUPT,
+		  (unsigned long)cpu_handoff_entry_nmi, 0, 0, __KERNEL_CS);
+	entry_idt_desc.address = (unsigned long)entry_idt;
+	entry_idt_desc.size = sizeof(entry_idt) - 1;
+	return 0;
+}
+early_initcall(trampoline_entry_idt_init);
 
 const struct handoff_method handoff_trampoline_method = {
 	.name		= "trampoline",

@@ -2,14 +2,20 @@
 #ifndef _LINUX_HANDOFF_NMI_INJECT_H
 #define _LINUX_HANDOFF_NMI_INJECT_H
 
+#include <linux/types.h>
+
 /*
  * Test-only fault injection for CPU handoff: see
  * arch/x86/kernel/handoff_nmi_inject.c.
  */
 #ifdef CONFIG_HANDOFF_NMI_INJECT
 void handoff_nmi_inject_resume(void);
+void handoff_nmi_inject_parking(unsigned int cpu, unsigned int us);
+bool handoff_nmi_inject_fail_restore(unsigned int at);
 #else
 static inline void handoff_nmi_inject_resume(void) { }
+static inline void handoff_nmi_inject_parking(unsigned int cpu, unsigned int us) { }
+static inline bool handoff_nmi_inject_fail_restore(unsigned int at) { return false; }
 #endif
 
 #endif /* _LINUX_HANDOFF_NMI_INJECT_H */

@@ -82,13 +82,23 @@
 #define CPU_HANDOFF_CODE_NMI		0x100
 #define CPU_HANDOFF_CODE_EXCEPTION	0x180
 
+/*
+ * Not ABI: how long the way in waits for its own NMI (PAUSEs) before it
+ * goes on without; a fraction of a second, where it takes microseconds.
+ */
+#define CPU_HANDOFF_ENTRY_NMI_SPINS	(1 << 22)
+
 #ifndef __ASSEMBLER__
 #include <linux/errno.h>
 #include <linux/init.h>
 #include <linux/types.h>
 
+struct desc_ptr;
 void cpu_handoff_enter_trampoline(unsigned long cr3, unsigned long entry,
-				  unsigned long stack, bool wbinvd);
+				  unsigned long stack, bool wbinvd,
+				  const struct desc_ptr *entry_idt, bool self_nmi);
+void cpu_handoff_self_nmi(void);
+extern const u8 cpu_handoff_entry_nmi[];
 extern const u8 cpu_handoff_park_code[], cpu_handoff_park_code_end[];
 
 #ifdef CONFIG_X86_CPU_HANDOFF_TRAMPOLINE

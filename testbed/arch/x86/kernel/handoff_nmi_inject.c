@@ -25,11 +25,22 @@
  *                                injects a machine check into one of them
  *                                from outside (QEMU's "mce" command)
  *
- *   handoff_nmi_inject.fail_restore=1
- *                                makes a restore kernel's syscore suspend
- *                                fail, after it stopped its CPUs and
- *                                before the jump: the restore must give
- *                                every CPU back and boot on
+ *   handoff_nmi_inject.shutdown_panic=1
+ *                                a device's ->shutdown panics during
+ *                                kexec, as a driver bug would: the kernel
+ *                                then stops its CPUs for the panic and
+ *                                reboots, which must not find them in INIT
+ *
+ *   handoff_nmi_inject.fail_restore=N
+ *                                makes a restore kernel fail after it
+ *                                stopped its CPUs and before the jump:
+ *                                at syscore suspend (1), in
+ *                                swsusp_arch_resume() as if its page
+ *                                tables could not be allocated (2, a hook
+ *                                in testbed/patches/), or at the series'
+ *                                commit as if a held CPU had not answered
+ *                                (3, testbed/files.patch): the restore
+ *                                must give every CPU back and boot on
  *
  * debugfs handoff_nmi_inject/{nmi,init} take a CPU number and send that CPU
  * one NMI or one INIT; they exist to find out how a platform (or an
@@ -60,6 +71,7 @@
 #include <linux/kmsg_dump.h>
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
+#include <linux/platform_device.h>
 #include <linux/printk.h>
 #include <linux/smp.h>
 #include <linux/suspend.h>
@@ -84,9 +96,28 @@ static unsigned int hold_at_resume;
 module_param_named(resume_hold_ms, hold_at_resume, uint, 0444);
 MODULE_PARM_DESC(resume_hold_ms, "Keep the offline APs parked this long right after a hibernation image is resumed");
 
-static bool fail_restore;
-module_param(fail_restore, bool, 0444);
-MODULE_PARM_DESC(fail_restore, "Make restoring a hibernation image fail at syscore suspend, after the CPUs were stopped");
+/*
+ * The switch into the CPU handoff trampoline: testbed/files.patch widens
+ * it by this many PAUSEs right after the CR3 write (read before it), and
+ * calls handoff_nmi_inject_parking() while the controlling CPU waits for
+ * a CPU to arrive.  Together they send NMIs into the window in which the
+ * parking CPU has no usable IDT, GDT or stack.
+ */
+u32 handoff_nmi_inject_window_spins;
+module_param_named(window_spins, handoff_nmi_inject_window_spins, uint, 0444);
+MODULE_PARM_DESC(window_spins, "PAUSEs added to the trampoline's switch window, after the CR3 write");
+
+static unsigned int park_nmi_us;
+module_param(park_nmi_us, uint, 0444);
+MODULE_PARM_DESC(park_nmi_us, "While a CPU is on its way into the trampoline, NMI it every this many us");
+
+static bool shutdown_panic;
+module_param(shutdown_panic, bool, 0444);
+MODULE_PARM_DESC(shutdown_panic, "Panic in a device's ->shutdown during kexec, as a driver bug would");
+
+static unsigned int fail_restore;
+module_param(fail_restore, uint, 0444);
+MODULE_PARM_DESC(fail_restore, "Make restoring a hibernation image fail after the CPUs were stopped: 1 at syscore suspend, 2 in swsusp_arch_resume(), 3 at the CPU handoff commit");
 static bool restoring;
 
 /*
@@ -167,6 +198,26 @@ void handoff_nmi_inject_resume(void)
 		nmi_parked(nmi_at_resume, "resume");
 	if (hold_at_resume)
 		hold_parked(hold_at_resume, "resume");
+}
+
+/**
+ * handoff_nmi_inject_parking() - a CPU is on its way into the trampoline
+ * @cpu: the CPU the controlling CPU waits for
+ * @us: how long it has waited, in microseconds
+ *
+ * Called by the controlling CPU in its wait (trampoline_park(), through
+ * testbed/files.patch), interrupts off.  With park_nmi_us=N, sends @cpu
+ * an NMI every N us, as an NMI from anywhere might arrive.  Only to a CPU
+ * that is offline: an online, held CPU would report it as unknown.
+ */
+void handoff_nmi_inject_parking(unsigned int cpu, unsigned int us)
+{
+	if (!park_nmi_us || cpu_online(cpu) || us % park_nmi_us)
+		return;
+	if (!us)
+		pr_info("parking: NMIs into CPU %u every %u us on its way in, switch window widened by %u PAUSEs\n",
+			cpu, park_nmi_us, handoff_nmi_inject_window_spins);
+	__apic_send_IPI(cpu, NMI_VECTOR);
 }
 
 /* early_initcall runs after the APIC is set up and before smp_init(). */
@@ -264,6 +315,31 @@ static struct kmsg_dumper hp_dumper = {
 	.max_reason	= KMSG_DUMP_SHUTDOWN,
 };
 
+static void hp_panic_shutdown(struct platform_device *pdev)
+{
+	if (kexec_in_progress)
+		panic("handoff_nmi_inject: a device's ->shutdown panics during kexec (shutdown_panic=1)");
+}
+
+static struct platform_driver hp_panic_driver = {
+	.shutdown	= hp_panic_shutdown,
+	.driver		= { .name = "handoff_nmi_inject" },
+};
+
+static void hp_panic_device(void)
+{
+	struct platform_device *pdev;
+
+	if (platform_driver_register(&hp_panic_driver))
+		return;
+	pdev = platform_device_register_simple("handoff_nmi_inject", PLATFORM_DEVID_NONE, NULL, 0);
+	if (IS_ERR(pdev)) {
+		platform_driver_unregister(&hp_panic_driver);
+		return;
+	}
+	pr_info("a device that panics in its ->shutdown during kexec is registered\n");
+}
+
 static int hp_online(unsigned int cpu)
 {
 	hp_count(&hp_onlines);
@@ -295,6 +371,22 @@ static struct notifier_block hp_pm_nb = {
 	.notifier_call = hp_pm_notify,
 };
 
+/**
+ * handoff_nmi_inject_fail_restore() - should this restore fail here?
+ * @at: the failure point: 1 syscore suspend, 2 swsusp_arch_resume(), 3 the
+ *	CPU handoff commit
+ *
+ * Return: true, and says so, if handoff_nmi_inject.fail_restore=@at and a
+ * hibernation image is being restored.
+ */
+bool handoff_nmi_inject_fail_restore(unsigned int at)
+{
+	if (!restoring || fail_restore != at)
+		return false;
+	pr_info("failing this restore on purpose (fail_restore=%u)\n", at);
+	return true;
+}
+
 /* The last thing a restore kernel runs that can still log before the jump. */
 static int hp_syscore_suspend(void *data)
 {
@@ -303,10 +395,8 @@ static int hp_syscore_suspend(void *data)
 	pr_info("cpu hotplug since PM prepare: %d online, %d offline, %llu us first to last\n",
 		atomic_read(&hp_onlines), atomic_read(&hp_offlines),
 		first ? div_u64(last - first, NSEC_PER_USEC) : 0);
-	if (restoring && fail_restore) {
-		pr_info("failing this restore on purpose (fail_restore=1)\n");
+	if (handoff_nmi_inject_fail_restore(1))
 		return -EIO;
-	}
 	return 0;
 }
 
@@ -326,6 +416,8 @@ static int __init handoff_nmi_inject_init(void)
 	debugfs_create_file("nmi", 0200, dir, nmi_one, &cpu_fops);
 	debugfs_create_file("init", 0200, dir, send_init, &cpu_fops);
 
+	if (shutdown_panic)
+		hp_panic_device();
 	register_pm_notifier(&hp_pm_nb);
 	register_syscore(&hp_syscore);
 	kmsg_dump_register(&hp_dumper);

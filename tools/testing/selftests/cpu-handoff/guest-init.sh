@@ -422,25 +422,32 @@ do_kexec() {
 
 # How does this machine treat an NMI sent to a CPU in wait-for-SIPI?  The
 # SDM says it is blocked.  The host reads the CPU's state from the QEMU
-# monitor at each "CH: EXP" line while the guest sleeps.
+# monitor at each "CH: EXP" line while the guest sleeps.  The lines go
+# through the kernel's log: written to the console directly, one could be
+# cut in two by the injector's own message about the INIT or NMI it sent
+# (seen once: "CH: EXP init-sen[ 5.3] handoff_nmi_inject: ...").
+exp_say() {
+	echo "CH: EXP $*" >/dev/kmsg 2>/dev/null || say "EXP $*"
+}
+
 do_sipi_nmi() {
 	cpu=$(($(count_cpus "$(cat /sys/devices/system/cpu/present)") - 1))
 	d=/sys/kernel/debug/handoff_nmi_inject
 	[ -w $d/init ] || { say "FAIL no $d (CONFIG_HANDOFF_NMI_INJECT)"; finish fail; }
 	echo 0 >/sys/devices/system/cpu/cpu$cpu/online ||
 		{ say "FAIL offline cpu$cpu"; finish fail; }
-	say "EXP offline cpu=$cpu"
+	exp_say "offline cpu=$cpu"
 	sleep 3
 	echo "$cpu" >$d/init || { say "FAIL INIT to cpu$cpu"; finish fail; }
-	say "EXP init-sent cpu=$cpu"
+	exp_say "init-sent cpu=$cpu"
 	sleep 3
 	echo "$cpu" >$d/nmi || { say "FAIL NMI to cpu$cpu"; finish fail; }
-	say "EXP nmi-sent cpu=$cpu"
+	exp_say "nmi-sent cpu=$cpu"
 	sleep 3
 	if echo 1 >/sys/devices/system/cpu/cpu$cpu/online; then
-		say "EXP online-again cpu=$cpu online=$(online)"
+		exp_say "online-again cpu=$cpu online=$(online)"
 	else
-		say "EXP online-failed cpu=$cpu online=$(online)"
+		exp_say "online-failed cpu=$cpu online=$(online)"
 	fi
 	sleep 3
 	check_cpus && finish ok

@@ -93,6 +93,9 @@ Scenarios (KIND[:key=value]...):
              (cycles times): same CPUs online, payload intact
   kaslr-abi  kselftest twice with KASLR: the trampoline's address and code
              must not change while the kernel's text moves
+  kexec-panic  a device's ->shutdown panics during kexec: no AP may be in
+             wait-for-SIPI while the kernel waits to reboot (read from the
+             monitor), and the machine must come back up
   sipi-nmi   experiment: INIT one offline AP into wait-for-SIPI, NMI it, and
              read its state from the QEMU monitor: does QEMU block the NMI?
 Keys:
@@ -125,6 +128,8 @@ Keys:
   offline=C,..  kexec, kexec-jump, hibernate: CPUs to offline by hand first
   smttoggle=1   kexec, kexec-jump, hibernate: turn SMT on and off at runtime
               first
+  at=N          restore-fail: where the restore fails (default 1): 1 syscore
+              suspend, 2 swsusp_arch_resume(), 3 the series' commit
   hotplug=1     hibernate: a CPU hotplug loop runs until the freeze
   where=1       hibernate: after boot and after each resume the host reads
               every offline CPU's registers from the QEMU monitor; one
@@ -819,7 +824,7 @@ run_cross() {
 		[ "$mce" = 1 ] && MCE_CPU=$(opt mcecpu $((cpus / 2)))
 		rappend="$(base_append "$cpus" "$smt") resume=$SWAPDEV ch.scenario=boot"
 		rappend="$rappend ch.expect=$(expected_online "$cpus" "$smt")"
-		[ "$failrestore" = 1 ] && rappend="$rappend handoff_nmi_inject.fail_restore=1"
+		[ "$failrestore" = 1 ] && rappend="$rappend handoff_nmi_inject.fail_restore=$(opt at 1)"
 		qemu_start "$log" "$krest" "$rappend" "$cpus" "$SWAP" "$DATA" -no-reboot
 		mark=$((mark + 1))
 		if [ "$c" = "$cycles" ]; then
@@ -1022,6 +1027,65 @@ run_kexec() {
 	if [ "$mce" = 1 ]; then
 		mce_injected "$log" "$cycles" || return 1
 	fi
+	return 0
+}
+
+# kexec-panic: a device's ->shutdown panics during kexec (the injector's
+# shutdown_panic=1), after kexec_in_progress is set and before the CPUs are
+# stopped for the jump.  The kernel stops them for the panic and reboots
+# after panic=5; while it waits, no AP may be in wait-for-SIPI (some BIOSes
+# hang their SMI rendezvous on such CPUs, the reason INIT parking on
+# shutdown was reverted: fbe1bf1e5ff1), and the machine must then come up
+# again.  The host reads every vCPU from the QEMU monitor at "Rebooting in".
+run_kexec_panic() {
+	local tag=$1 cpus=$2 smt=$3 kernel log append mark regs c sipi=""
+	kernel=$(kernel_of "$(opt k "$default_kernel")") || return 1
+	log=$out/$tag.log
+	mkdisks "$tag" 16
+	append="$(base_append "$cpus" "$smt") panic=5 handoff_nmi_inject.shutdown_panic=1"
+	append="$append ch.scenario=kexec ch.cycles=1 ch.kexec=$(opt k "$default_kernel")"
+	append="$append ch.expect=$(expected_online "$cpus" "$smt") ch.payload=16 ch.step=0"
+	append="$append ch.nmi=0 ch.break=none ch.offline= ch.smttoggle=0 ch.client=helper"
+	qemu_start "$log" "$kernel" "$append" "$cpus" "$SWAP" "$DATA"
+	wait_for "$log" "Rebooting in|CH: FAIL" "$TIMEOUT"
+	if ! grep -q 'Rebooting in' "$log"; then
+		qemu_stop
+		scan_bad "$log" || return 1
+		fail "no panic during kexec: $WAIT_WHY"
+		return 1
+	fi
+	regs=$(qemu_monitor "info registers -a" | tr -d '\r')
+	for c in $(seq 1 $((cpus - 1))); do
+		echo "$regs" | awk -v c="CPU#$c" -v cpu="$c" '
+			$1 == c { on = 1; next } /^CPU#/ { on = 0 }
+			on && /^(RIP|EIP)=/ { rip = substr($1, 5) }
+			on && /^CS =/ { base = $3 }
+			END {
+				r = tolower(rip); b = tolower(base)
+				if (b ~ /^0*ffff0000$/ && r ~ /^0*fff0$/)
+					print "MON: PANIC-SIPI cpu=" cpu " in wait-for-SIPI"
+				else
+					print "MON: panic cpu=" cpu " RIP=" rip
+			}' >>"$log"
+	done
+	mark=$(grep -n 'Rebooting in' "$log" | head -1 | cut -d: -f1)
+	wait_for "$log" "CH: BOOT|CH: FAIL" 120 "$mark"
+	qemu_stop
+	sipi=$(grep -c 'MON: PANIC-SIPI' "$log")
+	[ "$sipi" = 0 ] || {
+		fail "$sipi AP(s) in wait-for-SIPI while the machine reboots after a panic during kexec"
+		return 1
+	}
+	grep -q 'MON: panic cpu=' "$log" || { fail "no monitor reading of the APs"; return 1; }
+	tail -n +"$mark" "$log" | grep -q 'CH: BOOT' || {
+		fail "the machine did not come back up after the panic: $WAIT_WHY"
+		return 1
+	}
+	# The panic is the point: only what is not part of it is bad.
+	grep -v -e 'Kernel panic - not syncing: handoff_nmi_inject' \
+		-e 'end Kernel panic - not syncing: handoff_nmi_inject' "$log" >"$log.scan"
+	scan_bad "$log.scan" || { rm -f "$log.scan"; return 1; }
+	rm -f "$log.scan"
 	return 0
 }
 
@@ -1240,6 +1304,7 @@ for spec in "${scenarios[@]}"; do
 	restore-bad) run_restore_bad "$tag" "$CPUS" "$smt" ;;
 	kexec) run_kexec "$tag" "$CPUS" "$cycles" "$smt" 0 ;;
 	nmi-kexec) run_kexec "$tag" "$CPUS" "$cycles" "$smt" "$nmi" ;;
+	kexec-panic) run_kexec_panic "$tag" "$CPUS" "$smt" ;;
 	mce) run_cross "$tag" "$CPUS" "$cycles" "$smt" 0 0 1 ;;
 	mce-kexec) run_kexec "$tag" "$CPUS" "$cycles" "$smt" 0 1 ;;
 	*) fail "unknown scenario kind '$KIND' (see --list)" ;;
