@@ -255,7 +255,10 @@ full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	hibernate-$U-nosmt cross-$U-by-$U restore-fail-$U
 	hibernate-$U-after-offlining-by-hand nmi-patched-restored-by-$U
 	nmi-$U-restored-by-patched nmi-kexec-$U-to-patched
-	nmi-kexec-patched-to-$U nmi-$U-restored-by-trampoline "
+	nmi-kexec-patched-to-$U nmi-$U-restored-by-trampoline
+	hibernate-release-word-nmi-into-switch restore-fail-at-syscore-protect-image
+	kexec-panic-in-shutdown-$U kexec-panic-in-shutdown-trampoline
+	restore-fail-trampoline-in-arch-resume-protect-image "
 backport=" boot-patched-nosmt kselftest-patched kselftest-trampoline
 	kselftest-release-word hibernate-patched-nosmt hibernate-trampoline-nosmt
 	hibernate-release-word-nosmt restore-fail-patched kexec-patched-chain-3

@@ -29,7 +29,6 @@ enum cpu_handoff_reason {
 
 #ifdef CONFIG_CPU_HANDOFF
 /* kernel/power/hibernate.c: a restore failed before its jump; the jump landed. */
-void cpu_handoff_let_go(void);
 void cpu_handoff_release(void);
 void cpu_handoff_restored(void);
 /* kernel/cpu.c: thaw_secondary_cpus() */
@@ -37,7 +36,6 @@ void cpu_handoff_thaw(const struct cpumask *frozen);
 /* kernel/kexec_core.c (kexec jump) and the architecture's kexec stop */
 int cpu_handoff_park_stopped(enum cpu_handoff_reason reason);
 #else
-static inline void cpu_handoff_let_go(void) { }
 static inline void cpu_handoff_release(void) { }
 static inline void cpu_handoff_restored(void) { }
 static inline void cpu_handoff_thaw(const struct cpumask *frozen) { }

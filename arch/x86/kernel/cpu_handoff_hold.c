@@ -57,8 +57,6 @@ static struct cpumask held_mask;
 static struct cpumask saved_allowed;
 static enum cpu_handoff_reason hold_reason;
 static bool holding;
-/* The caller was moved to the primary CPU, interrupts off, by the hold. */
-static bool pinned;
 static u64 hold_start_ns;
 static struct handoff_stats *const st = &handoff_stats;
 
@@ -251,7 +249,6 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		trace_cpu_handoff_hold(reason, atomic_read(&held_cpus), -EBUSY);
 		return -EBUSY;
 	}
-	pinned = true;
 	handoff_stats_check();
 	st->hold_ns = local_clock() - hold_start_ns;
 	trace_cpu_handoff_hold(reason, want, 0);
@@ -348,38 +345,26 @@ int cpu_handoff_commit(void)
 }
 
 /**
- * cpu_handoff_let_go() - the handoff failed before the commit: let held CPUs go
+ * cpu_handoff_release() - the handoff failed before the commit: let go
  *
- * Held CPUs return to whatever they were doing; the caller's interrupts
- * stay off.  The caller's failure path calls it before anything that may
- * send an IPI (a TLB flush, a syscore callback), which a held CPU could
- * not answer.  Does nothing if no CPUs are held.
+ * Held CPUs return to whatever they were doing, interrupts are enabled
+ * again and the caller's CPU affinity is restored.  Does nothing if no
+ * hold is in progress.
  *
- * Context: the CPU that called cpu_handoff_hold(), interrupts off.
- */
-void cpu_handoff_let_go(void)
-{
-	if (!holding)
-		return;
-	hold_undo();
-	pr_info("%s: handoff abandoned, CPUs released\n", handoff_reason_names[hold_reason]);
-}
-
-/**
- * cpu_handoff_release() - the handoff failed before the commit: undo the hold
- *
- * Lets held CPUs go, if cpu_handoff_let_go() has not, then enables
- * interrupts again and restores the caller's CPU affinity.  Does nothing
- * if no hold was made.
+ * Nothing on the caller's failure path may send an IPI before this,
+ * which a held CPU could not answer; x86's syscore resume callbacks do
+ * not.  Not earlier either: released CPUs run at once, and must find the
+ * system resumed (timekeeping included), as offline CPUs, which come back
+ * only after it, do.
  *
  * Context: the CPU that called cpu_handoff_hold(), interrupts off.
  */
 void cpu_handoff_release(void)
 {
-	cpu_handoff_let_go();
-	if (!pinned)
+	if (!holding)
 		return;
-	pinned = false;
+	hold_undo();
+	pr_info("%s: handoff abandoned, CPUs released\n", handoff_reason_names[hold_reason]);
 	local_irq_enable();
 	set_cpus_allowed_ptr(current, &saved_allowed);
 }

@@ -60,6 +60,14 @@ SYM_CODE_START(cpu_handoff_enter_trampoline)
 	ANNOTATE_NOENDBR
 	cli
 	/*
+	 * The arguments where cpu_handoff_entry_nmi finds them, before any
+	 * NMI can lead there: callee-saved, they survive the call below.
+	 */
+	movq	%rdi, %r12
+	movq	%rsi, %r13
+	movq	%rdx, %r14
+	movq	%rcx, %r15
+	/*
 	 * The entry IDT first, while FRED (if on) still ignores IDTR: from
 	 * the CR4 write below on, events go through it, never through the
 	 * kernel's IDT, which FRED kernels leave empty.
@@ -83,12 +91,7 @@ SYM_CODE_START(cpu_handoff_enter_trampoline)
 	andq	%r10, %rax
 	movq	%rax, %cr4
 	testq	%r9, %r9
-	jz	.Lswitch
-	/* Callee-saved: they survive the call and the NMI. */
-	movq	%rdi, %r12
-	movq	%rsi, %r13
-	movq	%rdx, %r14
-	movq	%rcx, %r15
+	jz	cpu_handoff_entry_nmi
 	call	cpu_handoff_self_nmi
 	/*
 	 * The NMI ends this loop on the instruction boundary it arrives at.
@@ -111,7 +114,6 @@ SYM_INNER_LABEL(cpu_handoff_entry_nmi, SYM_L_GLOBAL)
 	movq	%r13, %rsi
 	movq	%r14, %rdx
 	movq	%r15, %rcx
-.Lswitch:
 	movq	%rdi, %cr3
 	/*
 	 * Hardware breakpoints off (DR7 as after reset): they point into

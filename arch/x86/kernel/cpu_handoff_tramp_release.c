@@ -9,7 +9,9 @@
  * NMI, and the loop jumps to the real-mode trampoline's 64-bit entry, as
  * if the CPU had been woken by a 64-bit platform wakeup.  While any CPU
  * leaves that way the code page is executable in the kernel, and never
- * writable then.
+ * writable then; it is not executable again once every such CPU has
+ * reported alive, whether it then goes online or, like a nosmt sibling,
+ * is sent back to play_dead() (cpu_handoff_release_done()).
  *
  * A reboot, a power off or a suspend to RAM resets the parked CPUs, so
  * their slots are forgotten then.
@@ -18,7 +20,6 @@
 #define pr_fmt(fmt) "cpu_handoff: " fmt
 
 #include <linux/atomic.h>
-#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -140,14 +141,26 @@ int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip
 	return 0;
 }
 
-/* On a CPU that has come up: if it came out of the trampoline, it is out. */
-static int trampoline_cpu_online(unsigned int cpu)
+/**
+ * cpu_handoff_release_done() - a CPU being brought up has reported alive
+ * @cpu: the CPU
+ *
+ * Called by arch_cpuhp_cleanup_kick_cpu() once @cpu runs this kernel (or
+ * its wakeup failed): if it came out of the trampoline, it has left the
+ * code page, and once no other CPU is leaving, the page is not executable
+ * any more.  Not later, at CPU online: a CPU that is only booted and sent
+ * back to play_dead() (nosmt siblings, cpu_boot_and_park()) never gets
+ * there, and the page, with its load-CR3-and-jump at a fixed address,
+ * would stay executable for good.
+ *
+ * Context: process context, on the CPU that brings @cpu up.
+ */
+void cpu_handoff_release_done(unsigned int cpu)
 {
 	if (!cpumask_test_and_clear_cpu(cpu, &released_mask))
-		return 0;
+		return;
 	if (atomic_dec_and_test(&releasing))
 		handoff_tramp_code_page_exec(false);
-	return 0;
 }
 
 /*
@@ -219,10 +232,6 @@ static int __init trampoline_release_init(void)
 {
 	register_reboot_notifier(&trampoline_reboot_nb);
 	register_syscore(&trampoline_syscore);
-	/* Before SMP bringup: CPUs released at boot come online through it. */
-	if (cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "cpu_handoff/trampoline:online",
-				      trampoline_cpu_online, NULL) < 0)
-		pr_warn("no CPU online callback: the code page stays executable after a release\n");
 	return 0;
 }
 early_initcall(trampoline_release_init);

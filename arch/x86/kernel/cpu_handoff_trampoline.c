@@ -389,7 +389,7 @@ static int trampoline_park(unsigned int cpu)
 		}
 		udelay(10);
 	}
-	pr_warn("CPU %u did not reach the park loop in %u ms (%s, wait state %u, slot state %u)\n",
+	pr_warn("CPU %u did not reach the park loop in %lu ms (%s, wait state %u, slot state %u)\n",
 		cpu, PARK_TIMEOUT_US / USEC_PER_MSEC, cpu_online(cpu) ? "held" : "offline",
 		READ_ONCE(w->state), READ_ONCE(s->state));
 	return -ETIMEDOUT;

@@ -104,6 +104,7 @@ extern const u8 cpu_handoff_park_code[], cpu_handoff_park_code_end[];
 #ifdef CONFIG_X86_CPU_HANDOFF_TRAMPOLINE
 void __init cpu_handoff_reserve_area(void);
 int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip);
+void cpu_handoff_release_done(unsigned int cpu);
 #else
 static inline void cpu_handoff_reserve_area(void) { }
 static inline int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid,
@@ -111,6 +112,8 @@ static inline int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid,
 {
 	return -ENOENT;
 }
+
+static inline void cpu_handoff_release_done(unsigned int cpu) { }
 #endif
 #endif /* __ASSEMBLER__ */
 

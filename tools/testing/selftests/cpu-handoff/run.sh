@@ -254,6 +254,24 @@ qemu_start() {
 	WPID=""
 	[ -n "${MCE_CPU:-}" ] && { mce_watch "$log" "$from" "$MCE_CPU" & WPID=$!; }
 	[ -n "${WHERE:-}" ] && { where_watch "$log" "$from" & WPID=$!; }
+	stuck_watch "$log" "$from" &
+	SPID=$!
+}
+
+# stuck_watch LOG FROM: when a kernel says a CPU did not reach the
+# trampoline's park loop, read where every vCPU is (hang_report: LOG.hang
+# and a "MON: hang" line) while that CPU is still there; the next kernel's
+# INIT would soon reset it.
+stuck_watch() {
+	local log=$1 from=$2 seen=0 n
+	while kill -0 "$QPID" 2>/dev/null; do
+		n=$(tail -n +"$from" "$log" 2>/dev/null | grep -c 'did not reach the park loop')
+		if [ "$n" -gt "$seen" ]; then
+			seen=$n
+			hang_report "$log"
+		fi
+		sleep 0.1
+	done
 }
 
 # The machine check the mce scenarios inject: uncorrected, processor
@@ -462,6 +480,7 @@ qemu_stop() {
 	pkill -f -- "$MONSOCK" 2>/dev/null
 	wait "$QPID" 2>/dev/null
 	[ -n "${WPID:-}" ] && { kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null; WPID=""; }
+	[ -n "${SPID:-}" ] && { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; SPID=""; }
 }
 
 # wait_for LOG PATTERN TIMEOUT [FROM]: until PATTERN (ERE) appears in LOG
@@ -857,6 +876,7 @@ run_cross() {
 			fi
 			grep -q 'Failed to load image, recovering' "$log.c$c" || {
 				rm -f "$log.c$c"
+				scan_bad "$log" || return 1
 				fail "no 'recovering' after the failed restore"
 				return 1
 			}
