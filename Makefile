@@ -25,6 +25,8 @@
 #                   chain, with INIT and with the trampoline (not in test)
 #   make faults     NMIs and machine checks into parked CPUs, RUNS=20 per
 #                   case, the base vs the series: survived / how it died
+#   make loop       scenarios again and again (LOOP="NAME ...", RUNS=25):
+#                   "F failed of N" each, with every failure's reason
 #   make check-bochs  NMIs into parked CPUs under Bochs, which blocks NMI
 #                   in wait-for-SIPI as the SDM says (about an hour; not in
 #                   test; installs bochs, builds two more kernels)
@@ -61,12 +63,12 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-backport check-full lint-full lint-configs check-kexec-jump measure bench soak faults series lint clean distclean help bochs-deps bochs-kernels check-bochs
+.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-backport check-full lint-full lint-configs check-kexec-jump measure bench soak faults loop series lint clean distclean help bochs-deps bochs-kernels check-bochs
 
 all: kernels guest
 
 help:
-	@sed -n '3,41p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,43p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
@@ -154,6 +156,10 @@ soak: kernel guest
 
 faults: kernels guest
 	@$(REPO)/mk/faults.sh
+
+# Rare failures counted: LOOP="scenario ..." RUNS=25 (not in make test).
+loop: $(if $(filter $(DEFAULT_BASE),$(BASE)),kernels debug-kernel,kernel) guest
+	@SET=$(if $(filter $(DEFAULT_BASE),$(BASE)),full,backport) $(REPO)/mk/loop.sh
 
 lint-deps:
 	@$(REPO)/mk/deps.sh lint
