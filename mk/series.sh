@@ -63,6 +63,18 @@ fi
 [ -d "$src/.git" ] || die "$src is not assembled; run 'make tree'"
 rm -rf "$work" && mkdir -p "$work"
 
+# Our files that this base needs changed (bases/BASE.d/files.patch), as
+# the series carries them: patched here, from this repository.
+fixup=$REPO/bases/$BASE.d/files.patch
+if [ -f "$fixup" ]; then
+	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$fixup" | while read -r f; do
+		mkdir -p "$work/ours/$(dirname "$f")"
+		cp "$REPO/$f" "$work/ours/$f"
+	done
+	patch -s -p1 -d "$work/ours" --no-backup-if-mismatch -r - <"$fixup" >"$work/err" 2>&1 ||
+		{ cat "$work/err" >&2; die "bases/$BASE.d/files.patch does not apply to our files"; }
+fi
+
 # MANIFEST -> one line per item: N<TAB>kind<TAB>value
 awk -v OFS='\t' '
 	/^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
@@ -167,10 +179,15 @@ for n in $(seq 1 "$nblocks"); do
 			}
 			;;
 		file)
-			# From the assembled tree: our file as this base needs it
-			# (bases/BASE.d/files.patch applied).
+			# Our file as this base needs it (bases/BASE.d/files.patch
+			# applied), without the test bed's hooks into it, which
+			# the assembled tree has (testbed/files.patch).
 			mkdir -p "$(dirname "$git/$val")"
-			cp "$src/$val" "$git/$val"
+			if [ -f "$work/ours/$val" ]; then
+				cp "$work/ours/$val" "$git/$val"
+			else
+				cp "$REPO/$val" "$git/$val"
+			fi
 			git -C "$git" add -f "$val"
 			;;
 		body) body=$REPO/$val ;;

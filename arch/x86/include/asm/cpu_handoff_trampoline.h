@@ -86,7 +86,7 @@
  * Not ABI: how long the way in waits for its own NMI (PAUSEs) before it
  * goes on without; a fraction of a second, where it takes microseconds.
  */
-#define CPU_HANDOFF_ENTRY_NMI_SPINS	(1 << 22)
+#define CPU_HANDOFF_ENTRY_NMI_SPINS	0x400000
 
 #ifndef __ASSEMBLER__
 #include <linux/errno.h>

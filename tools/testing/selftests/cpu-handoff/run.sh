@@ -843,7 +843,8 @@ run_cross() {
 		[ "$mce" = 1 ] && MCE_CPU=$(opt mcecpu $((cpus / 2)))
 		rappend="$(base_append "$cpus" "$smt") resume=$SWAPDEV ch.scenario=boot"
 		rappend="$rappend ch.expect=$(expected_online "$cpus" "$smt")"
-		[ "$failrestore" = 1 ] && rappend="$rappend handoff_nmi_inject.fail_restore=$(opt at 1)"
+		[ "$failrestore" = 1 ] &&
+			rappend="$rappend handoff_nmi_inject.fail_restore=$(opt at 1)"
 		qemu_start "$log" "$krest" "$rappend" "$cpus" "$SWAP" "$DATA" -no-reboot
 		mark=$((mark + 1))
 		if [ "$c" = "$cycles" ]; then
@@ -1093,7 +1094,8 @@ run_kexec_panic() {
 	qemu_stop
 	sipi=$(grep -c 'MON: PANIC-SIPI' "$log")
 	[ "$sipi" = 0 ] || {
-		fail "$sipi AP(s) in wait-for-SIPI while the machine reboots after a panic during kexec"
+		fail "$sipi AP(s) in wait-for-SIPI while the machine reboots" \
+			"after a panic during kexec"
 		return 1
 	}
 	grep -q 'MON: panic cpu=' "$log" || { fail "no monitor reading of the APs"; return 1; }
