@@ -233,11 +233,17 @@ blurb() {
 	==============
 
 	 - SMI-rendezvous BIOSes: INIT parking lasts from the point of no return
-	   to the incoming kernel's bringup (milliseconds for kexec; a resumed
-	   kernel re-parks inherited CPUs right after its syscore resume, in
-	   tens of milliseconds per CPU under QEMU/TCG).  Is that short enough
-	   everywhere, or should auto prefer the trampoline on all client
-	   machines and not only on the DMI list (one entry, bz#217995)?
+	   to the incoming kernel's bringup.  For kexec that is purgatory and
+	   the new kernel's boot up to smp_init(), fractions of a second to
+	   seconds (and a kernel without the series, or booted with nosmt,
+	   leaves the CPUs it does not bring up there until reboot); for a
+	   restore, the image load's end to the thaw (the jump, the syscore
+	   resume, ACPI's leave method with hibernation_mode=platform), then
+	   tens of milliseconds per CPU of re-park under QEMU/TCG.  A panic
+	   during kexec no longer parks (only machine_shutdown() for kexec
+	   does).  Is that short enough everywhere, or should auto prefer the
+	   trampoline on all client machines and not only on the DMI list
+	   (one entry, bz#217995)?
 	 - Power in wait-for-SIPI: a kernel without the series (6.12) leaves
 	   INIT-parked CPUs there until it wakes them, and it only wakes its
 	   nosmt siblings.  We found no data on package C-states with CPUs in

@@ -10,10 +10,13 @@
  *     that nothing in the kernel is writable and executable at once;
  *  4. a test_resume hibernation cycle (snapshot, then restore into the same
  *     kernel) parks every other booted CPU, leaves the online set as it
- *     was, and the resumed kernel re-parks every CPU it inherited offline.
+ *     was, and the resumed kernel re-parks every CPU it inherited offline;
+ *  5. after it, the code page is still read-only and not executable: CPUs
+ *     taken back through the release word and sent back to play_dead()
+ *     must not leave it executable.
  *
  * Needs root, debugfs, CONFIG_CPU_HANDOFF, and an active swap device for
- * test 3 (which is skipped without one).  TAP output.
+ * test 4 (which is skipped without one).  TAP output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -227,21 +230,24 @@ static int has_attr(const char *line, const char *a)
 
 /*
  * Read the kernel page tables: the code page must be mapped read-only and
- * not executable outside a handoff, and no kernel mapping W+X.
+ * not executable outside a handoff, and no kernel mapping W+X.  @when: at
+ * boot, or after test_resume, whose re-park booted CPUs and sent them back
+ * to play_dead() (where INIT is unusable, through the release word, which
+ * maps the page executable while CPUs leave the trampoline).
  */
-static void test_trampoline_ptdump(void)
+static void test_trampoline_ptdump(const char *when)
 {
 	char line[512], found[512] = "";
 	int wx = 0;
 	FILE *f;
 
 	if (access(DBG "trampoline", R_OK)) {
-		ksft_test_result_skip("ptdump: no trampoline (not x86)\n");
+		ksft_test_result_skip("ptdump %s: no trampoline (not x86)\n", when);
 		return;
 	}
 	f = fopen(PTDUMP, "r");
 	if (!f) {
-		ksft_test_result_skip("ptdump: no " PTDUMP " (CONFIG_PTDUMP_DEBUGFS)\n");
+		ksft_test_result_skip("ptdump %s: no " PTDUMP " (CONFIG_PTDUMP_DEBUGFS)\n", when);
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -257,8 +263,8 @@ static void test_trampoline_ptdump(void)
 	fclose(f);
 	found[strcspn(found, "\n")] = 0;
 	ksft_test_result(found[0] && has_attr(found, "ro") && has_attr(found, "NX") && !wx,
-			 "ptdump: code page mapped '%s' (want ro NX), %d W+X mappings\n",
-			 found[0] ? found : "not mapped", wx);
+			 "ptdump %s: code page mapped '%s' (want ro NX), %d W+X mappings\n",
+			 when, found[0] ? found : "not mapped", wx);
 }
 
 static void test_state_file(void)
@@ -360,11 +366,12 @@ int main(void)
 		ksft_exit_skip("needs root\n");
 	if (access(DBG "method", R_OK))
 		ksft_exit_skip("no " DBG " (CONFIG_CPU_HANDOFF off, or debugfs not mounted)\n");
-	ksft_set_plan(7);
+	ksft_set_plan(8);
 	test_method();
 	test_state_file();
 	test_trampoline_abi();
-	test_trampoline_ptdump();
+	test_trampoline_ptdump("at boot");
 	test_resume_cycle();
+	test_trampoline_ptdump("after test_resume");
 	ksft_finished();
 }
