@@ -322,14 +322,15 @@ static void trampoline_stop_this_cpu(void)
 static void trampoline_park_self(void)
 {
 	/*
-	 * A held CPU was online: its local APIC timer may still be armed.
-	 * Its vector would wait in the IRR through the park and fire in the
-	 * next kernel, if the release word takes the CPU there rather than
-	 * INIT, which resets the APIC.  (CPUs stopped for kexec and offline
-	 * CPUs have their timer shut down already.)
+	 * A held CPU was online: its local APIC's timer, performance
+	 * counter (the NMI watchdog's PMI comes as an NMI), thermal and CMCI
+	 * interrupts and LINT0/1 may still be armed.  Mask them all, as
+	 * disable_local_APIC() does for CPUs stopped for kexec, but leave the
+	 * APIC on: the release word needs its NMI.  Else a vector raised
+	 * while parked would fire in the next kernel, if the release word
+	 * takes the CPU there rather than INIT, which resets the APIC.
 	 */
-	if (boot_cpu_has(X86_FEATURE_APIC))
-		apic_write(APIC_LVTT, APIC_LVT_MASKED);
+	clear_local_APIC();
 	trampoline_enter();
 }
 
