@@ -66,7 +66,7 @@ static struct handoff_stats *const st = &handoff_stats;
  */
 static void hold_this_cpu(void *unused)
 {
-	unsigned int cpu = smp_processor_id();
+	unsigned int cpu = smp_processor_id(), us;
 	int phase;
 
 	handoff_set_state(cpu, CPU_HANDOFF_HELD);
@@ -103,11 +103,16 @@ static void hold_this_cpu(void *unused)
 			if (b->park_self)
 				b->park_self();
 			/*
-			 * Halted, not spinning, while INIT comes: should the
-			 * controlling CPU fail to park this one, it jumps into
-			 * the image anyway, which overwrites this text, and a
-			 * halted CPU runs none of it until an NMI or SMI.
+			 * INIT comes within microseconds: wait for it spinning
+			 * for a while (QEMU's TCG acts on an INIT to a halted
+			 * CPU only once something else wakes it), then halted.
+			 * Should the controlling CPU fail to park this one, it
+			 * jumps into the image anyway, which overwrites this
+			 * text, and a halted CPU runs none of it until an NMI
+			 * or SMI.
 			 */
+			for (us = 0; us < HOLD_TIMEOUT_US; us += 10)
+				udelay(10);
 			for (;;)
 				native_halt();
 		}
