@@ -1059,7 +1059,7 @@ run_kexec() {
 # shutdown was reverted: fbe1bf1e5ff1), and the machine must then come up
 # again.  The host reads every vCPU from the QEMU monitor at "Rebooting in".
 run_kexec_panic() {
-	local tag=$1 cpus=$2 smt=$3 kernel log append mark regs c sipi=""
+	local tag=$1 cpus=$2 smt=$3 kernel log append mark regs c sipi="" parked
 	kernel=$(kernel_of "$(opt k "$default_kernel")") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" 16
@@ -1092,6 +1092,15 @@ run_kexec_panic() {
 	mark=$(grep -n 'Rebooting in' "$log" | head -1 | cut -d: -f1)
 	wait_for "$log" "CH: BOOT|CH: FAIL" 120 "$mark"
 	qemu_stop
+	# Under QEMU/TCG an INIT to a halted vCPU waits until something wakes
+	# it, so the monitor may show a CPU that was sent INIT still halted:
+	# the kernel's own word that it parked CPUs for the panic counts too.
+	parked=$(sed -n '/Kernel panic - not syncing/,/Rebooting in/p' "$log" |
+		grep -m1 'cpu_handoff: kexec: parked')
+	[ -z "$parked" ] || {
+		fail "the panic parked CPUs before the reboot: ${parked#* }"
+		return 1
+	}
 	sipi=$(grep -c 'MON: PANIC-SIPI' "$log")
 	[ "$sipi" = 0 ] || {
 		fail "$sipi AP(s) in wait-for-SIPI while the machine reboots" \
