@@ -68,8 +68,23 @@ u64 handoff_stats_begin_park(void)
 	handoff_stats.held = 0;
 	handoff_stats.offline = 0;
 	handoff_stats.skipped = 0;
+	handoff_stats.reset = 0;
 	handoff_stats.failed = 0;
 	return local_clock();
+}
+
+/**
+ * handoff_reset_note() - how many CPUs were left alone as reset by firmware
+ * @n: how many
+ *
+ * Return: ", @n reset by suspend left alone", for the handoff's log line.
+ */
+const char *handoff_reset_note(unsigned int n)
+{
+	static char note[48];
+
+	snprintf(note, sizeof(note), ", %u reset by suspend left alone", n);
+	return note;
 }
 
 /**
@@ -78,7 +93,12 @@ u64 handoff_stats_begin_park(void)
  * @reason: the handoff
  * @cpu: the CPU
  *
- * Return: 0, or the method's negative errno.
+ * A CPU that firmware has reset since it last ran this kernel (suspend to
+ * RAM resets offline CPUs, and brings back only the online ones) runs
+ * nothing of this kernel: it is left where firmware put it, as a CPU that
+ * was never booted is, and counted in handoff_stats.reset.
+ *
+ * Return: 0 if parked or left alone, or the method's negative errno.
  */
 int handoff_park_cpu(const struct handoff_method *m, enum cpu_handoff_reason reason,
 		     unsigned int cpu)
@@ -87,6 +107,11 @@ int handoff_park_cpu(const struct handoff_method *m, enum cpu_handoff_reason rea
 	int ret = m->park(cpu);
 
 	trace_cpu_handoff_park(reason, cpu, online, m->name, ret);
+	if (ret == -ENODEV) {
+		handoff_set_state(cpu, CPU_HANDOFF_SKIPPED);
+		handoff_stats.reset++;
+		return 0;
+	}
 	if (!ret)
 		handoff_set_state(cpu, CPU_HANDOFF_PARKED);
 	return ret;
@@ -169,21 +194,21 @@ int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
 			st->skipped++;
 			continue;
 		}
-		if (handoff_park_cpu(m, reason, cpu)) {
+		if (handoff_park_cpu(m, reason, cpu))
 			st->failed++;
-		} else {
+		else if (handoff_get_state(cpu) == CPU_HANDOFF_PARKED)
 			parked++;
-			st->offline++;
-		}
 	}
+	st->offline = parked;
 	st->handoffs++;
 	st->park_ns = local_clock() - t0;
 	st->total_ns = st->park_ns;
 	if (reason == CPU_HANDOFF_KEXEC_JUMP)
 		handoff_parked_for_jump = true;
-	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed%s; park %llu us [%s]\n",
+	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed%s%s; park %llu us [%s]\n",
 		handoff_reason_names[reason], parked, m->name, st->skipped, st->failed,
 		primary ? ", the boot CPU left stopped" : "",
+		st->reset ? handoff_reset_note(st->reset) : "",
 		div_u64(st->park_ns, NSEC_PER_USEC), handoff_policy_why);
 	return st->failed;
 }

@@ -105,6 +105,7 @@ struct handoff_stats {
 	unsigned int held;
 	unsigned int offline;
 	unsigned int skipped;
+	unsigned int reset;
 	unsigned int failed;
 	u64 hold_ns;
 	u64 park_ns;
@@ -124,6 +125,7 @@ void handoff_stats_check(void);
 u64 handoff_stats_begin_park(void);
 int handoff_park_cpu(const struct handoff_method *m, enum cpu_handoff_reason reason,
 		     unsigned int cpu);
+const char *handoff_reset_note(unsigned int n);
 const struct handoff_method *cpu_handoff_stop_method(void);
 
 /* cpu_handoff_debugfs.c */

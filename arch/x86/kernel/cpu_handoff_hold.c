@@ -275,7 +275,7 @@ static void park_offline_cpus(unsigned int self)
 		}
 		if (handoff_park_cpu(hold_method, hold_reason, cpu))
 			st->failed++;
-		else
+		else if (handoff_get_state(cpu) == CPU_HANDOFF_PARKED)
 			st->offline++;
 	}
 }
@@ -341,9 +341,10 @@ int cpu_handoff_commit(void)
 	now = local_clock();
 	st->park_ns = now - t0;
 	st->total_ns = now - hold_start_ns;
-	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed; hold %llu us, park %llu us [%s]\n",
+	pr_info("%s: parked %u CPUs with %s (%u online, %u offline), %u never booted left alone, %u failed%s; hold %llu us, park %llu us [%s]\n",
 		handoff_reason_names[hold_reason], st->held + st->offline, hold_method->name,
 		st->held, st->offline, st->skipped, st->failed,
+		st->reset ? handoff_reset_note(st->reset) : "",
 		div_u64(st->hold_ns, NSEC_PER_USEC), div_u64(st->park_ns, NSEC_PER_USEC),
 		handoff_policy_why);
 	return 0;

@@ -7,6 +7,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/cpu_handoff_trampoline.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
 #include <asm/page_types.h>
 #include <asm/processor-flags.h>
@@ -145,7 +146,15 @@ SYM_CODE_END(cpu_handoff_enter_trampoline)
  * on the park loop's page tables, with RSP at the top of the CPU's slot.
  *
  * The slot is found from RSP: slots are aligned to their size, and the
- * loop, its NMI handler and its exception handler keep RSP inside it.
+ * loop, its NMI handler and its exception handlers keep RSP inside it.
+ *
+ * The loop itself only halts.  Everything happens in the handlers: the
+ * NMI handler counts the NMI and, if the release word is set, leaves for
+ * the next kernel from there, with NMIs still blocked; the #MC handler
+ * counts it, clears MCG_STATUS and goes back to the loop; any other
+ * exception (a fault of the loop itself) is counted and goes back too.
+ * Going back is an IRET on a fresh stack, so NMIs are never left blocked
+ * by an event that did not return the way it came.
  */
 #define SLOT_BASE(reg)	leaq -1(%rsp), reg; andq $-CPU_HANDOFF_SLOT_SIZE, reg
 #define DATA(off)	((off) - (CPU_HANDOFF_CODE_OFF - CPU_HANDOFF_DATA_OFF))
@@ -170,9 +179,9 @@ SYM_DATA_START(cpu_handoff_park_code)
 	movl	%eax, %es
 	/*
 	 * An IRET to the next instruction: a CPU that came here from an NMI
-	 * handler (the kexec stop's NMI fallback) has NMIs blocked until its
-	 * next IRET, and the release word's NMI could never reach it.
-	 * RFLAGS keeps IF clear.
+	 * handler (the way in, or the kexec stop's NMI fallback) has NMIs
+	 * blocked until its next IRET, and the release word's NMI could never
+	 * reach it.  RFLAGS keeps IF clear.
 	 */
 	movq	%rsp, %rax
 	pushq	$0
@@ -185,49 +194,95 @@ SYM_DATA_START(cpu_handoff_park_code)
 .Lunblocked:
 	SLOT_BASE(%rbx)
 	movl	$CPU_HANDOFF_SLOT_PARKED, CPU_HANDOFF_SLOT_STATE(%rbx)
-
 .Lloop:
 	cli
-	SLOT_BASE(%rbx)
-	movq	CPU_HANDOFF_SLOT_RELEASE_RIP(%rbx), %rsi
-	testq	%rsi, %rsi
-	jnz	.Lrelease
-.Lhalt:
 	hlt
 	jmp	.Lloop
 
+	/*
+	 * Back to the loop, from a handler that will not return the way it
+	 * came; rax = the slot.  IRET, so that NMIs are unblocked, on a fresh
+	 * stack, with IF clear.
+	 */
+.Lback_to_loop:
+	leaq	CPU_HANDOFF_SLOT_SIZE(%rax), %rsp
+	movq	%rsp, %rcx
+	pushq	$0
+	pushq	%rcx
+	pushq	$X86_EFLAGS_FIXED
+	pushq	$CPU_HANDOFF_CS
+	leaq	.Lloop(%rip), %rcx
+	pushq	%rcx
+	iretq
+
+	/*
+	 * The release word is set; rax = the slot; NMIs blocked.  Only a CPU
+	 * in the loop gets here: the word is written for PARKED slots only,
+	 * and cleared before a CPU is sent into the loop again.  Claim the
+	 * release: the waker may have withdrawn it (FREE).  From the CR3
+	 * write until the next kernel's LIDT, IDTR points at addresses that
+	 * the next kernel's page tables map to something else (its fixmap),
+	 * so NMIs stay blocked across the jump, until the next kernel's
+	 * first IRET, as after the way in.
+	 */
 .Lrelease:
-	/* Claim the release; the waker may have withdrawn it (FREE). */
+	movq	%rax, %rbx
 	movl	$CPU_HANDOFF_SLOT_PARKED, %eax
 	movl	$CPU_HANDOFF_SLOT_TAKEN, %ecx
 	lock cmpxchgl %ecx, CPU_HANDOFF_SLOT_STATE(%rbx)
-	jnz	.Lhalt
+	movq	%rbx, %rax
+	jnz	.Lback_to_loop
 	/*
 	 * The next kernel maps this page executable at the same address
 	 * while it releases CPUs, so the jump is fetched after the switch.
 	 */
+	movq	CPU_HANDOFF_SLOT_RELEASE_RIP(%rbx), %rsi
 	movq	CPU_HANDOFF_SLOT_RELEASE_CR3(%rbx), %rcx
 	movq	%rcx, %cr3
 	jmp	*%rsi
 
 	.skip	CPU_HANDOFF_CODE_NMI - (. - .Lentry), 0xcc
-	/* CPU_HANDOFF_CODE_NMI: count it, and back to the loop by IRET. */
+	/*
+	 * CPU_HANDOFF_CODE_NMI: count it; leave if released, else back to
+	 * where it came from by IRET (the loop, or the entry before PARKED).
+	 */
 	pushq	%rax
 	movq	%rsp, %rax
 	andq	$-CPU_HANDOFF_SLOT_SIZE, %rax
 	incq	CPU_HANDOFF_SLOT_NMIS(%rax)
+	cmpq	$0, CPU_HANDOFF_SLOT_RELEASE_RIP(%rax)
+	jnz	.Lrelease
 	popq	%rax
 	iretq
 
 	.skip	CPU_HANDOFF_CODE_EXCEPTION - (. - .Lentry), 0xcc
 	/*
-	 * CPU_HANDOFF_CODE_EXCEPTION: any other vector (#MC, or a fault of
-	 * the loop itself), with or without an error code: count it, reset
-	 * the stack and go back to the loop.
+	 * CPU_HANDOFF_CODE_EXCEPTION: any vector but NMI and #MC (a fault of
+	 * the loop itself), with or without an error code: count it and go
+	 * back to the loop.
 	 */
 	movq	%rsp, %rax
 	andq	$-CPU_HANDOFF_SLOT_SIZE, %rax
 	incq	CPU_HANDOFF_SLOT_EXCEPTIONS(%rax)
-	leaq	CPU_HANDOFF_SLOT_SIZE(%rax), %rsp
-	jmp	.Lloop
+	jmp	.Lback_to_loop
+
+	.skip	CPU_HANDOFF_CODE_MC - (. - .Lentry), 0xcc
+	/*
+	 * CPU_HANDOFF_CODE_MC: a machine check, broadcast to every CPU or
+	 * not.  Clear MCG_STATUS, MCIP above all: a second machine check
+	 * while MCIP is set shuts the CPU down.  The banks are left for the
+	 * kernel that takes the CPU back to log.  Then back to the loop, by
+	 * IRET: a machine check taken in the NMI handler would otherwise
+	 * leave NMIs blocked for good, and the release word unheard.
+	 */
+	movq	%rsp, %rax
+	andq	$-CPU_HANDOFF_SLOT_SIZE, %rax
+	incq	CPU_HANDOFF_SLOT_EXCEPTIONS(%rax)
+	movq	%rax, %rbx
+	movl	$MSR_IA32_MCG_STATUS, %ecx
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	wrmsr
+	movq	%rbx, %rax
+	jmp	.Lback_to_loop
 SYM_DATA_END_LABEL(cpu_handoff_park_code, SYM_L_GLOBAL, cpu_handoff_park_code_end)

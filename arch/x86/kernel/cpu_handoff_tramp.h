@@ -42,6 +42,8 @@ static_assert(CPU_HANDOFF_PGT_OFF + CPU_HANDOFF_PGT_PAGES * PAGE_SIZE <= CPU_HAN
  * @park_cr3: the park loop's page tables, as loaded by the way in
  * @built_crc: what the park loop needs (code, data, tables), as built;
  *	checked before each handoff
+ * @code_crc: this kernel's code page, as handoff_tramp_prepare_code()
+ *	lays it out; in the header, for the next kernel to compare
  * @reserved: the area was taken out of use at boot
  * @ready: the area is mapped and built
  * @why: why the area cannot be used, if it cannot
@@ -52,6 +54,7 @@ struct handoff_tramp {
 	void *area;
 	unsigned long park_cr3;
 	u32 built_crc;
+	u32 code_crc;
 	bool reserved;
 	bool ready;
 	const char *why;
@@ -84,8 +87,10 @@ void handoff_tramp_code_page_exec(bool exec);
 
 /* cpu_handoff_trampoline.c */
 void handoff_tramp_forget_wait(unsigned int cpu);
+void handoff_tramp_reset_offline(void);
 
 /* cpu_handoff_tramp_loop.c */
+int handoff_tramp_prepare_code(void);
 int handoff_tramp_build_loop(void);
 u32 handoff_tramp_crc(void);
 u32 handoff_tramp_code_crc(void);

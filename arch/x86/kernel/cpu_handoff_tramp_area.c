@@ -63,12 +63,19 @@ void __init cpu_handoff_reserve_area(void)
 	void *data;
 
 	if (e820__mapped_all(start, end, E820_TYPE_RESERVED)) {
+		bool ours = false;
+
 		data = early_memremap(start + CPU_HANDOFF_DATA_OFF, PAGE_SIZE);
-		adopted = data && handoff_tramp_header_valid(data);
-		if (data)
+		if (data) {
+			ours = *(u64 *)(data + CPU_HANDOFF_HDR_MAGIC) == CPU_HANDOFF_TRAMPOLINE_MAGIC;
+			adopted = handoff_tramp_header_valid(data);
 			early_memunmap(data, PAGE_SIZE);
+		}
 		if (!adopted) {
-			handoff_tramp.why = "the trampoline area is reserved by firmware";
+			/* Another ABI version's area may have CPUs parked in it. */
+			handoff_tramp.why = ours ?
+				"the area holds another ABI version's park loop (left as it is)" :
+				"the trampoline area is reserved by firmware";
 			return;
 		}
 		e820__range_update_table(e820_table_firmware, start, size,
@@ -146,6 +153,16 @@ static void assign_slots(void)
 	}
 }
 
+static bool any_parked(void)
+{
+	unsigned int n;
+
+	for (n = 0; n < CPU_HANDOFF_NR_SLOTS; n++)
+		if (READ_ONCE(handoff_tramp_slot(n)->state) == CPU_HANDOFF_SLOT_PARKED)
+			return true;
+	return false;
+}
+
 /**
  * handoff_tramp_build_area() - (re)build the trampoline area
  * @inherit: CPUs may be parked in it by the previous kernel (kexec'd into,
@@ -156,21 +173,51 @@ static void assign_slots(void)
  * still says (RAM survives a warm reset), so a kernel booted by firmware
  * starts with empty slots.  The way in (which maps a
  * page of this kernel's text) is rebuilt every time: it depends on KASLR.
+ * A park loop other than this kernel's is never rewritten under CPUs:
+ * with @inherit, an area whose header has another code checksum and a
+ * slot in state PARKED is left as it is, and not used by this kernel.
  *
  * Context: process context, CPU hotplug off or before SMP bringup.
- * Return: 0, or a negative errno if the park loop could not be written.
+ * Return: 0, -EBUSY if the area holds another kernel's park loop, or
+ * another negative errno if the park loop could not be written.
  */
 int handoff_tramp_build_area(bool inherit)
 {
-	bool keep = inherit && handoff_tramp_header_valid(handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF));
+	const void *hdr = handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF);
+	bool keep = inherit && handoff_tramp_header_valid(hdr);
 	int ret;
 
+	ret = handoff_tramp_prepare_code();
+	if (ret) {
+		handoff_tramp.why = "the park loop does not fit in its page";
+		return ret;
+	}
+	/*
+	 * CPUs may be running the previous kernel's park loop.  The same
+	 * ABI version promises the same layout and release protocol, not
+	 * the same instructions at the same offsets: rewriting a different
+	 * loop under a CPU halted in it would resume that CPU in the middle
+	 * of some other instruction at its next NMI.  Leave it alone while
+	 * a slot says a CPU is parked; its CPUs are released through it, or
+	 * reset by INIT, when this kernel brings them up, and the next
+	 * kernel finds the slots free and builds its own.
+	 */
+	if (keep && READ_ONCE(*(const u32 *)(hdr + CPU_HANDOFF_HDR_CODE_CRC)) !=
+		    handoff_tramp.code_crc && any_parked()) {
+		handoff_tramp.why = "the area holds another kernel's park loop (left as it is)";
+		pr_info("trampoline area: %s, code checksum %08x, this kernel's %08x\n",
+			handoff_tramp.why, *(const u32 *)(hdr + CPU_HANDOFF_HDR_CODE_CRC),
+			handoff_tramp.code_crc);
+		return -EBUSY;
+	}
 	if (!keep)
 		memset(handoff_tramp_ptr(CPU_HANDOFF_SLOTS_OFF), 0,
 		       CPU_HANDOFF_NR_SLOTS * CPU_HANDOFF_SLOT_SIZE);
 	ret = handoff_tramp_build_loop();
-	if (ret)
+	if (ret) {
+		handoff_tramp.why = "the park loop could not be written";
 		return ret;
+	}
 	assign_slots();
 	handoff_tramp.built_crc = handoff_tramp_crc();
 	return 0;
@@ -220,9 +267,9 @@ void __init handoff_trampoline_setup(void)
 					      MEMREMAP_WB | MEMREMAP_ENC);
 		/* Mapped first: building it checksums the code page through it. */
 		handoff_tramp_code_page_exec(false);
-		if (handoff_tramp.area && !handoff_tramp_build_area(area_adopted))
-			handoff_tramp.ready = true;
-		else
+		if (!handoff_tramp.area)
 			handoff_tramp.why = "the trampoline area could not be mapped";
+		else if (!handoff_tramp_build_area(area_adopted))
+			handoff_tramp.ready = true;
 	}
 }

@@ -32,6 +32,7 @@
  */
 static u64 scratch_pgt[CPU_HANDOFF_PGT_PAGES][PAGE_SIZE / 8] __page_aligned_bss;
 static u64 scratch_data[PAGE_SIZE / 8] __page_aligned_bss;
+static u8 scratch_code[PAGE_SIZE] __page_aligned_bss;
 
 static u64 *pgt(unsigned int n)
 {
@@ -119,7 +120,7 @@ static void put_desc_ptr(void *at, u16 limit, u64 base)
 	*(u64 *)(at + 2) = base;
 }
 
-/* Header, GDT (null, 64-bit code) and IDT: NMI to its handler, the rest to the other. */
+/* Header, GDT (null, 64-bit code) and IDT: NMI and #MC to theirs, the rest to the other. */
 static void build_data(void)
 {
 	void *data = scratch_data;
@@ -131,8 +132,14 @@ static void build_data(void)
 	gdt[0] = 0;
 	gdt[1] = 0x00af9b000000ffffULL;	/* 64-bit code, accessed: never written */
 	for (v = 0; v < CPU_HANDOFF_IDT_ENTRIES; v++) {
-		u64 off = CPU_HANDOFF_TRAMPOLINE_VADDR +
-			  (v == X86_TRAP_NMI ? CPU_HANDOFF_CODE_NMI : CPU_HANDOFF_CODE_EXCEPTION);
+		u64 off = CPU_HANDOFF_TRAMPOLINE_VADDR;
+
+		if (v == X86_TRAP_NMI)
+			off += CPU_HANDOFF_CODE_NMI;
+		else if (v == X86_TRAP_MC)
+			off += CPU_HANDOFF_CODE_MC;
+		else
+			off += CPU_HANDOFF_CODE_EXCEPTION;
 
 		/* 64-bit interrupt gate, present, DPL 0, no IST */
 		idt[2 * v] = (off & 0xffff) | ((u64)CPU_HANDOFF_CS << 16) |
@@ -144,6 +151,7 @@ static void build_data(void)
 		     data_va + CPU_HANDOFF_IDT_OFF);
 	*(u32 *)(data + CPU_HANDOFF_HDR_VERSION) = CPU_HANDOFF_TRAMPOLINE_VERSION;
 	*(u32 *)(data + CPU_HANDOFF_HDR_NR_SLOTS) = CPU_HANDOFF_NR_SLOTS;
+	*(u32 *)(data + CPU_HANDOFF_HDR_CODE_CRC) = handoff_tramp.code_crc;
 	BUILD_BUG_ON(CPU_HANDOFF_HDR_MAGIC != 0);
 	update_live(handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF) + 8, scratch_data + 1,
 		    PAGE_SIZE / 8 - 1);
@@ -152,26 +160,44 @@ static void build_data(void)
 	WRITE_ONCE(*(u64 *)handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF), CPU_HANDOFF_TRAMPOLINE_MAGIC);
 }
 
+/**
+ * handoff_tramp_prepare_code() - lay out this kernel's code page
+ *
+ * The park loop, then INT3s to the end of the page, in scratch memory:
+ * what build_code() writes, and what the header's code checksum, which
+ * is part of the area's ABI, is of.
+ *
+ * Return: 0, or -E2BIG if the park loop does not fit in a page.
+ */
+int handoff_tramp_prepare_code(void)
+{
+	size_t len = cpu_handoff_park_code_end - cpu_handoff_park_code;
+
+	BUILD_BUG_ON(CPU_HANDOFF_CODE_MC >= PAGE_SIZE);
+	if (WARN_ON(len > PAGE_SIZE))
+		return -E2BIG;
+	memset(scratch_code, 0xcc, PAGE_SIZE);
+	memcpy(scratch_code, cpu_handoff_park_code, len);
+	handoff_tramp.code_crc = crc32_le(~0, scratch_code, PAGE_SIZE);
+	return 0;
+}
+
 /*
  * The code page is written through a mapping that exists only here, so
  * that the kernel never has a writable mapping of it while it may be
- * executed.  Writing the same bytes under a CPU that still runs the loop
- * (parked by the previous kernel, not brought up by this one) is harmless.
+ * executed.  Only the same bytes are ever written under a CPU that still
+ * runs the loop (parked by the previous kernel, not brought up by this
+ * one): handoff_tramp_build_area() leaves a different park loop alone.
  */
 static int build_code(void)
 {
-	size_t len = cpu_handoff_park_code_end - cpu_handoff_park_code;
 	void *code;
 
-	BUILD_BUG_ON(CPU_HANDOFF_CODE_EXCEPTION >= PAGE_SIZE);
-	if (WARN_ON(len > PAGE_SIZE))
-		return -E2BIG;
 	code = memremap(CPU_HANDOFF_AREA_PHYS + CPU_HANDOFF_CODE_OFF, PAGE_SIZE,
 			MEMREMAP_WB | MEMREMAP_ENC);
 	if (!code)
 		return -ENOMEM;
-	memset(code + len, 0xcc, PAGE_SIZE - len);
-	memcpy(code, cpu_handoff_park_code, len);
+	memcpy(code, scratch_code, PAGE_SIZE);
 	memunmap(code);
 	return 0;
 }
@@ -208,6 +234,8 @@ u32 handoff_tramp_crc(void)
 
 /**
  * handoff_tramp_build_loop() - write page tables, data and code into the area
+ *
+ * The code page as handoff_tramp_prepare_code() last laid it out.
  *
  * Return: 0, or a negative errno if the code page could not be written.
  */

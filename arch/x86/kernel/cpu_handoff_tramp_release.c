@@ -186,11 +186,16 @@ static struct notifier_block trampoline_reboot_nb = {
 	.notifier_call = trampoline_reboot,
 };
 
-/* After suspend to RAM, firmware has reset the CPUs parked for it. */
+/*
+ * After suspend to RAM, firmware has reset the CPUs parked for it, and
+ * the offline CPUs waiting for a handoff.
+ */
 static void trampoline_syscore_resume(void *data)
 {
-	if (handoff_tramp.area && pm_suspend_target_state == PM_SUSPEND_MEM)
+	if (handoff_tramp.area && pm_suspend_target_state == PM_SUSPEND_MEM) {
 		forget_slots();
+		handoff_tramp_reset_offline();
+	}
 }
 
 static const struct syscore_ops trampoline_syscore_ops = {

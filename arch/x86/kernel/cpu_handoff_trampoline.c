@@ -3,7 +3,7 @@
  * x86 CPU handoff: park CPUs in a fixed-address trampoline.
  *
  * Where INIT cannot be used or is not welcome (platforms with their own
- * CPU wakeup, tboot, BIOSes that hang in SMI rendezvous with CPUs in
+ * CPU wakeup, BIOSes that hang in SMI rendezvous with CPUs in
  * wait-for-SIPI), CPUs are parked in a loop that lives in a small area of
  * memory every kernel with this option keeps out of its memory map, at
  * the same physical and virtual address (cpu_handoff_tramp_area.c,
@@ -62,7 +62,7 @@ static const char *trampoline_unusable(void)
 	if (!handoff_tramp.reserved)
 		return handoff_tramp.why;
 	if (!handoff_tramp.ready)
-		return "the trampoline area could not be set up";
+		return handoff_tramp.why;
 	/*
 	 * Confidential guests have their own park, which the series leaves
 	 * alone: SEV-ES/SNP vCPUs wait in sev_es_play_dead() for the
@@ -75,6 +75,14 @@ static const char *trampoline_unusable(void)
 		return "TDX guest: the park loop's HLT needs a TDCALL";
 	if (smp_ops.play_dead != native_play_dead && smp_ops.play_dead != trampoline_play_dead)
 		return "the platform parks offline CPUs its own way";
+	/*
+	 * tboot counts the CPUs that wait for SIPI (tboot_shutdown(), called
+	 * from native_play_dead()) and, at its own shutdown, expects every
+	 * CPU there; a CPU in the park loop is in neither its count nor the
+	 * state it expects.
+	 */
+	if (tboot_enabled())
+		return "tboot: offline CPUs must wait for SIPI in tboot's accounting";
 	if (handoff_tramp.slotless) {
 		snprintf(slotless_why, sizeof(slotless_why),
 			 "%u CPUs have no slot: more CPUs than the area's %u slots",
@@ -197,7 +205,9 @@ static void __noreturn trampoline_enter(void)
  * DEAD_LEAVING once it has seen the ask, the handoff from waiting to
  * DEAD_NUDGED before it sends the NMI; whoever comes second leaves it
  * alone.  CPUs stopped for kexec never waited here (DEAD_NONE, set each
- * time a CPU is booted) and get no NMI either.
+ * time a CPU is booted) and get no NMI either.  Nor do CPUs that suspend
+ * to RAM has reset while offline (DEAD_RESET, set on resume): they run
+ * nothing of this kernel, and no handoff waits for them.
  */
 enum dead_wait_state {
 	DEAD_NONE,	/* not waiting here: online, stopped, or booted since */
@@ -205,6 +215,7 @@ enum dead_wait_state {
 	DEAD_HLT,	/* waits in HLT: an NMI wakes it */
 	DEAD_NUDGED,	/* the handoff has sent it an NMI */
 	DEAD_LEAVING,	/* saw @go, on its way to the park loop: no NMI */
+	DEAD_RESET,	/* reset by firmware since (suspend to RAM): left alone */
 };
 
 struct dead_wait {
@@ -223,6 +234,24 @@ static DEFINE_PER_CPU_ALIGNED(struct dead_wait, dead_wait);
 void handoff_tramp_forget_wait(unsigned int cpu)
 {
 	WRITE_ONCE(per_cpu(dead_wait, cpu).state, DEAD_NONE);
+}
+
+/**
+ * handoff_tramp_reset_offline() - suspend to RAM has reset the offline CPUs
+ *
+ * Firmware brings back only the CPUs that were online; the others are
+ * wherever it left them, not in trampoline_play_dead().  A handoff must
+ * neither nudge them nor wait for them to reach the park loop.
+ *
+ * Context: syscore resume, the boot CPU alone, interrupts off.
+ */
+void handoff_tramp_reset_offline(void)
+{
+	unsigned int cpu;
+
+	for_each_present_cpu(cpu)
+		if (!cpu_online(cpu))
+			WRITE_ONCE(per_cpu(dead_wait, cpu).state, DEAD_RESET);
 }
 
 /* MWAIT hint for the deepest C-state, or -1 to wait in HLT. */
@@ -261,7 +290,6 @@ static void trampoline_play_dead(void)
 		__update_spec_ctrl(0);
 
 	play_dead_common();
-	tboot_shutdown(TB_SHUTDOWN_WFS);
 	hint = deepest_mwait_hint();
 	if (hint < 0 && boot_cpu_data.x86 >= 4)
 		wbinvd();
@@ -361,6 +389,8 @@ static int trampoline_park(unsigned int cpu)
 
 	if (!s)
 		return -ENOSPC;
+	if (!cpu_online(cpu) && READ_ONCE(w->state) == DEAD_RESET)
+		return -ENODEV;
 	if (!cpu_online(cpu)) {
 		/*
 		 * If it waits in trampoline_play_dead(), the store ends its

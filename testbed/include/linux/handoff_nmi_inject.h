@@ -9,6 +9,8 @@
  * arch/x86/kernel/handoff_nmi_inject.c.
  */
 #ifdef CONFIG_HANDOFF_NMI_INJECT
+extern u32 handoff_nmi_inject_window_spins;
+extern u32 handoff_nmi_inject_code_salt;
 void handoff_nmi_inject_resume(void);
 void handoff_nmi_inject_parking(unsigned int cpu, unsigned int us);
 bool handoff_nmi_inject_fail_restore(unsigned int at);

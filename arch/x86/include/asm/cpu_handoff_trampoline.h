@@ -48,12 +48,13 @@
 
 /* The header at the start of the data page. */
 #define CPU_HANDOFF_TRAMPOLINE_MAGIC	0x3146464f444e4843 /* "CHNDOFF1" */
-#define CPU_HANDOFF_TRAMPOLINE_VERSION	1
+#define CPU_HANDOFF_TRAMPOLINE_VERSION	2
 #define CPU_HANDOFF_HDR_MAGIC		0x00	/* u64 */
 #define CPU_HANDOFF_HDR_VERSION		0x08	/* u32 */
 #define CPU_HANDOFF_HDR_NR_SLOTS	0x0c	/* u32 */
 #define CPU_HANDOFF_HDR_GDT_PTR		0x10	/* 10-byte descriptor for LGDT */
 #define CPU_HANDOFF_HDR_IDT_PTR		0x20	/* 10-byte descriptor for LIDT */
+#define CPU_HANDOFF_HDR_CODE_CRC	0x30	/* u32: CRC32 of the code page */
 #define CPU_HANDOFF_GDT_OFF		0x100	/* within the data page */
 #define CPU_HANDOFF_IDT_OFF		0x200
 #define CPU_HANDOFF_IDT_ENTRIES		32	/* above: #GP, handled */
@@ -81,6 +82,7 @@
 #define CPU_HANDOFF_CODE_ENTRY		0x000
 #define CPU_HANDOFF_CODE_NMI		0x100
 #define CPU_HANDOFF_CODE_EXCEPTION	0x180
+#define CPU_HANDOFF_CODE_MC		0x1c0
 
 /*
  * Not ABI: how long the way in waits for its own NMI (PAUSEs) before it

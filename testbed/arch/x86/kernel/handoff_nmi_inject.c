@@ -107,6 +107,16 @@ u32 handoff_nmi_inject_window_spins;
 module_param_named(window_spins, handoff_nmi_inject_window_spins, uint, 0444);
 MODULE_PARM_DESC(window_spins, "PAUSEs added to the trampoline's switch window, after the CR3 write");
 
+/*
+ * testbed/files.patch flips the last byte of the trampoline's code page
+ * (an INT3 of the padding) with this: a kernel whose park loop differs
+ * from its peers', which a kernel taking over its parked CPUs must not
+ * rewrite.
+ */
+u32 handoff_nmi_inject_code_salt;
+module_param_named(code_salt, handoff_nmi_inject_code_salt, uint, 0444);
+MODULE_PARM_DESC(code_salt, "XORed into the last byte of the trampoline's code page");
+
 static unsigned int park_nmi_us;
 module_param(park_nmi_us, uint, 0444);
 MODULE_PARM_DESC(park_nmi_us, "While a CPU is on its way into the trampoline, NMI it every this many us");

@@ -26,6 +26,7 @@
 #   ch.once=W,...      command-line words the cold boot keeps to itself
 #   ch.offline=C,...   CPUs to offline by hand before the (first) kexec or
 #                      hibernation
+#   ch.s3=1            suspend to RAM and back before the (first) kexec
 #   ch.smttoggle=1     turn SMT on and off again before the (first) kexec or
 #                      hibernation
 #   ch.hotplug=1       hibernate while a loop takes CPUs up and down (it is
@@ -307,6 +308,12 @@ prepare_kexec() {
 		echo off >/sys/devices/system/cpu/smt/control &&
 			say "SMT off online=$(online)"
 	fi
+	# ch.s3=1: suspend to RAM and back first (the host wakes the guest).
+	if [ "$(arg s3 0)" = 1 ]; then
+		say "S3 suspend online=$(online)"
+		echo mem >/sys/power/state || { say "FAIL suspend to RAM"; finish fail; }
+		say "S3 resumed online=$(online)"
+	fi
 }
 
 # Upstream's own kselftest, as it is in the kernel tree
@@ -389,7 +396,7 @@ do_kexec() {
 		case $w in
 		ch.step=*|handoff_nmi_inject.boot=*|ch.once=*) continue ;;
 		handoff_nmi_inject.boot_hold_ms=*) continue ;;
-		ch.offline=*|ch.smttoggle=*) continue ;;
+		ch.offline=*|ch.smttoggle=*|ch.s3=*) continue ;;
 		esac
 		case $once in *" $w "*) continue ;; esac
 		cmd="$cmd $w"

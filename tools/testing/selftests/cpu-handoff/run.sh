@@ -108,6 +108,11 @@ Keys:
   mcecpu=N    mce, mce-kexec: the AP that gets the machine check (default
               cpus/2: a core's first thread, online before the handoff)
   hold=MS     mce, mce-kexec: how long the APs are held parked (default 3000)
+  s3=1        kexec: suspend to RAM (QEMU's system_wakeup wakes it) before
+              the cold-booted kernel's kexec; its park time is then
+              compared with the next kernel's, which did not suspend
+  mces=N      mce, mce-kexec: machine checks in a row per hold, 1 s apart
+              (default 1): the second finds MCIP set if the first left it
   kaslr=on|off  KASLR (default off; on for nmi*, mce*, where it makes
               the outgoing and incoming kernels' layouts differ as they do
               on real machines)
@@ -254,6 +259,7 @@ qemu_start() {
 	WPID=""
 	[ -n "${MCE_CPU:-}" ] && { mce_watch "$log" "$from" "$MCE_CPU" & WPID=$!; }
 	[ -n "${WHERE:-}" ] && { where_watch "$log" "$from" & WPID=$!; }
+	[ -n "${S3:-}" ] && { s3_watch "$log" "$from" & WPID=$!; }
 	stuck_watch "$log" "$from" &
 	SPID=$!
 }
@@ -293,20 +299,48 @@ cpu_state() {
 }
 
 # mce_watch LOG FROM CPU: each time a kernel says it holds its parked APs
-# (handoff_nmi_inject), inject a machine check into CPU and log QEMU's
-# answer as "MON: mce ..." (empty answer: delivered).
+# (handoff_nmi_inject), inject MCES machine checks into CPU, 1 s apart,
+# and log QEMU's answer to each as "MON: mce ..." (empty answer:
+# delivered; QEMU refuses one while MCG_STATUS.MCIP is still set, and
+# resets the machine as a processor would shut down).
 mce_watch() {
-	local log=$1 from=$2 cpu=$3 seen=0 n r
+	local log=$1 from=$2 cpu=$3 seen=0 n r i
 	while kill -0 "$QPID" 2>/dev/null; do
 		n=$(tail -n +"$from" "$log" 2>/dev/null |
 			grep -c 'handoff_nmi_inject: [a-z]*: holding')
 		if [ "$n" -gt "$seen" ]; then
 			seen=$n
-			echo "MON: before mce cpu=$cpu: $(cpu_state "$cpu")" >>"$log"
-			r=$(qemu_monitor "mce $cpu $MCE_ARGS" | tr -d '\r' |
-				grep -v -e '^QEMU .*monitor' -e '^(qemu)' | sed 's/(qemu)//g' |
-				tr '\n' ' ' | sed 's/ *$//')
-			echo "MON: mce cpu=$cpu hold=$seen: ${r:-delivered}" >>"$log"
+			for i in $(seq "${MCES:-1}"); do
+				[ "$i" = 1 ] || sleep 1
+				echo "MON: before mce cpu=$cpu: $(cpu_state "$cpu")" >>"$log"
+				r=$(qemu_monitor "mce $cpu $MCE_ARGS" | tr -d '\r' |
+					grep -v -e '^QEMU .*monitor' -e '^(qemu)' |
+					sed 's/(qemu)//g' | tr '\n' ' ' | sed 's/ *$//')
+				echo "MON: mce cpu=$cpu hold=$seen: ${r:-delivered}" >>"$log"
+			done
+		fi
+		sleep 0.1
+	done
+}
+
+# s3_watch LOG FROM: each time the guest says it suspends to RAM ("CH: S3
+# suspend"), wait until QEMU has it suspended, then wake it up, as a
+# wakeup event would.  QEMU resets every vCPU for S3; the firmware resumes
+# the boot CPU, and the offline ones stay where the reset left them.
+s3_watch() {
+	local log=$1 from=$2 seen=0 n i st
+	while kill -0 "$QPID" 2>/dev/null; do
+		n=$(tail -n +"$from" "$log" 2>/dev/null | grep -c 'CH: S3 suspend')
+		if [ "$n" -gt "$seen" ]; then
+			seen=$n
+			for i in $(seq 300); do
+				st=$(qemu_monitor "info status" | tr -d '\r' | grep -o 'VM status.*')
+				case $st in *suspended*) break ;; esac
+				sleep 0.1
+			done
+			sleep 1
+			echo "MON: S3 ${st:-no status}; system_wakeup" >>"$log"
+			qemu_monitor system_wakeup >/dev/null
 		fi
 		sleep 0.1
 	done
@@ -922,13 +956,13 @@ run_cross() {
 	return 0
 }
 
-# mce_injected LOG N: N machine checks were delivered, each while the APs
-# were held parked, and the machine lived through every hold.
+# mce_injected LOG N: N holds, MCES machine checks delivered in each while
+# the APs were held parked, and the machine lived through every hold.
 mce_injected() {
 	local log=$1 n=$2 got
 	got=$(grep -c 'MON: mce .*: delivered' "$log")
-	[ "$got" = "$n" ] || {
-		fail "$got of $n machine checks delivered" \
+	[ "$got" = "$((n * ${MCES:-1}))" ] || {
+		fail "$got of $((n * ${MCES:-1})) machine checks delivered" \
 			"($(grep -m1 -a 'MON: mce' "$log" | cut -d: -f2- | cut -c1-100))"
 		return 1
 	}
@@ -1009,6 +1043,11 @@ run_kexec() {
 		MCE_CPU=$(opt mcecpu $((cpus / 2)))
 	fi
 	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
+	S3=""
+	if [ "$(opt s3 0)" = 1 ]; then
+		append="$append ch.s3=1"
+		S3=1
+	fi
 	[ -n "$(opt once "")" ] &&
 		append="$append $(opt once "" | tr ',' ' ') ch.once=$(opt once "")"
 	[ -n "$(opt expect0 "")" ] && append="$append ch.expect0=$(opt expect0 "")"
@@ -1016,6 +1055,7 @@ run_kexec() {
 	one_run "$log" "$kernel" "$append" "$cpus" -no-reboot
 	rc=$?
 	MCE_CPU=""
+	S3=""
 	# kexec_to_boot: host time from "CH: KEXEC" to the next kernel's first
 	# line; in the user-space column, to its "CH: BOOT".  kexec_stop: the
 	# outgoing kernel's machine_shutdown(), as the injector logs it.
@@ -1048,7 +1088,26 @@ run_kexec() {
 	if [ "$mce" = 1 ]; then
 		mce_injected "$log" "$cycles" || return 1
 	fi
+	[ "$(opt s3 0)" = 1 ] && { s3_park_time "$log" || return 1; }
 	return 0
+}
+
+# s3_park_time LOG: the cold-booted kernel suspended to RAM before its
+# kexec, the next one did not.  A handoff after S3 must not wait for
+# offline CPUs that the suspend has reset (each such wait is a second
+# with interrupts off): its park time must be within 2x of the one
+# without S3, or under 100 ms, what TCG's own jitter reaches.
+s3_park_time() {
+	local log=$1 a b
+	grep -q 'CH: S3 resumed' "$log" || { fail "the guest never resumed from S3"; return 1; }
+	a=$(grep -a 'cpu_handoff: kexec: parked' "$log" | sed -n '1s/.*; park \([0-9]*\) us.*/\1/p')
+	b=$(grep -a 'cpu_handoff: kexec: parked' "$log" | sed -n '2s/.*; park \([0-9]*\) us.*/\1/p')
+	[ -n "$a" ] && [ -n "$b" ] || { fail "no park times in the log"; return 1; }
+	RESULT_NOTE="park after S3 $a us, without S3 $b us"
+	if [ "$a" -gt $((2 * b)) ] && [ "$a" -gt 100000 ]; then
+		fail "a kexec after S3 parked in $a us, without S3 in $b us (more than 2x)"
+		return 1
+	fi
 }
 
 # kexec-panic: a device's ->shutdown panics during kexec (the injector's
@@ -1306,6 +1365,7 @@ for spec in "${scenarios[@]}"; do
 	TNAME=$(opt name "$(echo "$spec" | sed 's/:/_/g; s/=/-/g; s/,/+/g')")
 	TIMEOUT=$((timeout_base + CPUS * 10 * cycles))
 	case $KIND in nmi*|mce*) DEFAULT_KASLR=on ;; *) DEFAULT_KASLR=off ;; esac
+	MCES=$(opt mces 1)
 	MCE_CPU=""
 	WHERE=""
 	SMBIOS_ARGS=()
