@@ -106,7 +106,10 @@ nmi_expect_tramp() { # PARKING-KERNEL restore|kexec
 c=cpus=$CPUS
 t=append=cpu_handoff=trampoline
 # INIT unusable, as on platforms that block it: auto picks the trampoline
-# and CPUs come back through the release word.  Not in a chain with the
+# and CPUs come back through the release word.  With kexec-tools' kexec -l
+# (kexec-tools-l-release-word-chain-3) the next kernel's E820 table is the
+# one /sys/firmware/memmap shows (CONFIG_FIRMWARE_MEMMAP=y, as in distro
+# kernels): the area must be reserved there, or the slots are lost.  Not in a chain with the
 # base in the middle: it uses INIT anyway and leaves the slots stale (docs).
 r=append=cpu_handoff_noinit
 rel=want=TRAMPOLINE~released=3~release_fallbacks=0
@@ -200,6 +203,7 @@ set -- \
 	"cross:image=patched:restore=patched:$c:$r:cycles=1:$rel:name=cross-release-word-by-release-word" \
 	"restore-fail:image=patched:restore=patched:$c:$r:name=restore-fail-release-word" \
 	"kexec:kernels=patched:$c:$r:cycles=$mid:$rel:name=kexec-release-word-chain-$mid" \
+	"kexec:kernels=patched:$c:$r:cycles=3:client=kexec-tools:$rel:want2=reserved,~as~the~previous~kernel~left~it:name=kexec-tools-l-release-word-chain-3" \
 	"kexec:kernels=patched,base:$c:$r:cycles=1:name=kexec-release-word-to-$U" \
 	"kexec:kernels=patched:$c:$r:cycles=2:offline=2:smttoggle=1:name=kexec-release-word-after-offline-and-smt-toggle" \
 	"nmi:image=patched:restore=patched:$c:$r:cycles=1:$(nmi_expect_tramp patched restore):name=nmi-release-word-restored-by-release-word" \
@@ -261,6 +265,7 @@ full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	nmi-kexec-patched-to-$U nmi-$U-restored-by-trampoline
 	hibernate-release-word-nmi-into-switch restore-fail-at-syscore-protect-image
 	kexec-panic-in-shutdown-$U kexec-panic-in-shutdown-trampoline
+	debug-cross-$U-by-debug debug-cross-debug-by-$U debug-kexec-jump
 	restore-fail-trampoline-in-arch-resume-protect-image "
 backport=" boot-patched-nosmt kselftest-patched kselftest-trampoline
 	kselftest-release-word hibernate-patched-nosmt hibernate-trampoline-nosmt
@@ -268,7 +273,8 @@ backport=" boot-patched-nosmt kselftest-patched kselftest-trampoline
 	kexec-trampoline-chain-3 kexec-release-word-chain-3
 	cross-patched-by-patched kexec-tools-l-patched
 	hibernate-patched-after-offlining-by-hand
-	kexec-patched-after-offlining-by-hand selftest-cpu-missing-after-resume "
+	kexec-patched-after-offlining-by-hand selftest-cpu-missing-after-resume
+	kexec-tools-l-release-word-chain-3 "
 if [ "$SET" != full ]; then
 	specs=()
 	for s in "$@"; do
