@@ -67,7 +67,9 @@ void __init cpu_handoff_reserve_area(void)
 
 		data = early_memremap(start + CPU_HANDOFF_DATA_OFF, PAGE_SIZE);
 		if (data) {
-			ours = *(u64 *)(data + CPU_HANDOFF_HDR_MAGIC) == CPU_HANDOFF_TRAMPOLINE_MAGIC;
+			u64 magic = *(u64 *)(data + CPU_HANDOFF_HDR_MAGIC);
+
+			ours = magic == CPU_HANDOFF_TRAMPOLINE_MAGIC;
 			adopted = handoff_tramp_header_valid(data);
 			early_memunmap(data, PAGE_SIZE);
 		}

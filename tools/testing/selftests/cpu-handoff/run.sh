@@ -334,7 +334,8 @@ s3_watch() {
 		if [ "$n" -gt "$seen" ]; then
 			seen=$n
 			for i in $(seq 300); do
-				st=$(qemu_monitor "info status" | tr -d '\r' | grep -o 'VM status.*')
+				st=$(qemu_monitor "info status" | tr -d '\r' |
+					grep -o 'VM status.*')
 				case $st in *suspended*) break ;; esac
 				sleep 0.1
 			done
