@@ -210,7 +210,7 @@ set -- \
 	"nmi-kexec:kernels=patched:$c:$r:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-release-word-chain" \
 	"hibernate:k=patched:$c:$r,$w:cycles=1:$rel:want2=$wn:name=hibernate-release-word-nmi-into-switch" \
 	"mce:image=patched:restore=patched:$c:$t:cycles=1:want=took~0~NMI(s)~and~1~other~exception(s)~while~parked:name=mce-trampoline-restored-by-trampoline" \
-	"mce:image=patched:restore=patched:$c:$t:cycles=1:mces=2:want=took~0~NMI(s)~and~2~other~exception(s)~while~parked:name=mce-trampoline-twice-restored-by-trampoline" \
+	"mce:image=patched:restore=patched:$c:$t:cycles=1:mces=2:hold=6000:want=took~0~NMI(s)~and~2~other~exception(s)~while~parked:name=mce-trampoline-twice-restored-by-trampoline" \
 	"mce-kexec:kernels=patched,base:$c:$t:cycles=1:name=mce-kexec-trampoline-to-$U" \
 	"kexec:kernels=patched:cpus=8:$t:cycles=2:s3=1:want=0~failed,~4~reset~by~suspend~left~alone:shun=did~not~reach~the~park~loop:name=kexec-trampoline-after-s3-8cpus" \
 	"kexec:kernels=patched:$c:$t:cycles=3:once=handoff_nmi_inject.code_salt=1:want=holds~another~kernel's~park~loop~(left~as~it~is),~code~checksum:want2=kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-from-another-park-loop" \
