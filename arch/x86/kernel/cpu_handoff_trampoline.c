@@ -59,9 +59,7 @@ static void trampoline_play_dead(void);
 
 static const char *trampoline_unusable(void)
 {
-	if (!handoff_tramp.reserved)
-		return handoff_tramp.why;
-	if (!handoff_tramp.ready)
+	if (!handoff_tramp.reserved || !handoff_tramp.ready)
 		return handoff_tramp.why;
 	/*
 	 * Confidential guests have their own park, which the series leaves
