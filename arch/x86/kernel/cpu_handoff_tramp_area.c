@@ -187,6 +187,7 @@ int handoff_tramp_build_area(bool inherit)
 {
 	const void *hdr = handoff_tramp_ptr(CPU_HANDOFF_DATA_OFF);
 	bool keep = inherit && handoff_tramp_header_valid(hdr);
+	u32 prev_crc;
 	int ret;
 
 	ret = handoff_tramp_prepare_code();
@@ -204,12 +205,11 @@ int handoff_tramp_build_area(bool inherit)
 	 * reset by INIT, when this kernel brings them up, and the next
 	 * kernel finds the slots free and builds its own.
 	 */
-	if (keep && READ_ONCE(*(const u32 *)(hdr + CPU_HANDOFF_HDR_CODE_CRC)) !=
-		    handoff_tramp.code_crc && any_parked()) {
+	prev_crc = keep ? READ_ONCE(*(const u32 *)(hdr + CPU_HANDOFF_HDR_CODE_CRC)) : 0;
+	if (keep && prev_crc != handoff_tramp.code_crc && any_parked()) {
 		handoff_tramp.why = "the area holds another kernel's park loop (left as it is)";
 		pr_info("trampoline area: %s, code checksum %08x, this kernel's %08x\n",
-			handoff_tramp.why, *(const u32 *)(hdr + CPU_HANDOFF_HDR_CODE_CRC),
-			handoff_tramp.code_crc);
+			handoff_tramp.why, prev_crc, handoff_tramp.code_crc);
 		return -EBUSY;
 	}
 	if (!keep)
