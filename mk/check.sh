@@ -127,6 +127,10 @@ pi=append=hibernate=protect_image
 # triple-faults (results/open-failures.md).
 w=handoff_nmi_inject.window_spins=200000,handoff_nmi_inject.park_nmi_us=20
 wn=NMIs~into~CPU~1~every~20~us~on~its~way~in
+# CPUs that take seconds on their way in, under a storm of NMIs: each
+# wait for one must end after a second of time, however slow each step
+# of it is (an NMI sent per 10 us step costs about 100 us under TCG).
+late=handoff_nmi_inject.window_spins=40000000,handoff_nmi_inject.park_nmi_us=10
 # Chain lengths: long in the full set, enough to hand off twice in a row
 # through each kernel of the chain in the core set.
 if [ "$SET" = full ]; then long=20 mid=10 cross=3; else long=3 mid=3 cross=2; fi
@@ -196,6 +200,7 @@ set -- \
 	"nmi-kexec:kernels=patched:$c:$t:cycles=2:$(nmi_expect_tramp patched kexec):name=nmi-kexec-trampoline-chain" \
 	"hibernate:k=patched:$c:$t,$w:cycles=1:want=parked~3~CPUs~with~trampoline:want2=$wn:name=hibernate-trampoline-nmi-into-switch" \
 	"kexec:kernels=patched:$c:$t,$w:cycles=2:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:want2=$wn:name=kexec-trampoline-nmi-into-switch" \
+	"kexec:kernels=patched:$c:$t,$late:cycles=1:parkmax=4500:want=did~not~reach~the~park~loop~in~1000~ms:name=kexec-trampoline-late-cpus-bounded-wait" \
 	"kselftest:k=patched:$c:$r,cpu_handoff_test.method=trampoline:name=kselftest-release-word" \
 	"hibernate:k=patched:$c:$r:cycles=$two:where=1:$rel:name=hibernate-release-word-nosmt" \
 	"cross:image=base:restore=patched:$c:$r:cycles=1:name=cross-$U-by-release-word" \

@@ -7,9 +7,15 @@
 #define _X86_KERNEL_CPU_HANDOFF_H
 
 #include <linux/cpu_handoff.h>
+#include <linux/delay.h>
 #include <linux/init.h>
+#include <linux/math64.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
+
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/tsc.h>
 
 struct dentry;
 
@@ -64,6 +70,47 @@ extern const struct handoff_method *handoff_chosen;
 extern char handoff_policy_why[160];
 extern const char * const handoff_reason_names[];
 const struct handoff_method *handoff_method_for(enum cpu_handoff_reason reason);
+
+/*
+ * A bounded wait with interrupts off, bounded in time rather than in
+ * steps: one step may take far longer than its udelay() (NMIs or SMIs in
+ * between, a vCPU not running), and timekeeping may be suspended
+ * (syscore), so the bound reads the TSC.  Without a usable TSC it counts
+ * steps, which bounds the wait from below only.
+ */
+struct handoff_wait {
+	u64 start;
+	unsigned long steps;
+	unsigned long timeout_us;
+	bool tsc;
+};
+
+#define HANDOFF_WAIT_STEP_US	10
+
+static inline void handoff_wait_start(struct handoff_wait *w, unsigned long us)
+{
+	w->tsc = boot_cpu_has(X86_FEATURE_TSC) && tsc_khz;
+	w->start = w->tsc ? rdtsc() : 0;
+	w->steps = 0;
+	w->timeout_us = us;
+}
+
+static inline unsigned long handoff_wait_elapsed_us(const struct handoff_wait *w)
+{
+	if (w->tsc)
+		return div_u64((rdtsc() - w->start) * USEC_PER_MSEC, tsc_khz);
+	return w->steps * HANDOFF_WAIT_STEP_US;
+}
+
+/* Whether the time is up; if not, waits one step. */
+static inline bool handoff_wait_over(struct handoff_wait *w)
+{
+	if (handoff_wait_elapsed_us(w) >= w->timeout_us)
+		return true;
+	udelay(HANDOFF_WAIT_STEP_US);
+	w->steps++;
+	return false;
+}
 
 /* cpu_handoff.c */
 

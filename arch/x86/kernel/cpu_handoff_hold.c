@@ -66,7 +66,8 @@ static struct handoff_stats *const st = &handoff_stats;
  */
 static void hold_this_cpu(void *unused)
 {
-	unsigned int cpu = smp_processor_id(), us;
+	unsigned int cpu = smp_processor_id();
+	struct handoff_wait wait;
 	int phase;
 
 	handoff_set_state(cpu, CPU_HANDOFF_HELD);
@@ -111,8 +112,9 @@ static void hold_this_cpu(void *unused)
 			 * text, and a halted CPU runs none of it until an NMI
 			 * or SMI.
 			 */
-			for (us = 0; us < HOLD_TIMEOUT_US; us += 10)
-				udelay(10);
+			handoff_wait_start(&wait, HOLD_TIMEOUT_US);
+			while (!handoff_wait_over(&wait))
+				;
 			for (;;)
 				native_halt();
 		}
@@ -125,17 +127,16 @@ static void hold_this_cpu(void *unused)
 /* Wait, bounded, until @count has risen to @want (@up) or fallen to it. */
 static bool wait_for_count(atomic_t *count, int want, bool up)
 {
-	unsigned int us;
+	struct handoff_wait wait;
 
-	for (us = 0; ; us += 10) {
+	handoff_wait_start(&wait, HOLD_TIMEOUT_US);
+	do {
 		int v = atomic_read(count);
 
 		if (up ? v >= want : v <= want)
 			return true;
-		if (us >= HOLD_TIMEOUT_US)
-			return false;
-		udelay(10);
-	}
+	} while (!handoff_wait_over(&wait));
+	return false;
 }
 
 static void hold_undo(void)

@@ -80,8 +80,8 @@ static struct handoff_slot *find_parked(u32 apicid)
  */
 int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip)
 {
+	struct handoff_wait wait;
 	struct handoff_slot *s;
-	unsigned int us;
 
 	handoff_tramp_forget_wait(cpu);
 	if (!handoff_tramp.area ||
@@ -117,11 +117,10 @@ int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip
 	WRITE_ONCE(s->release_rip, start_ip);
 	__apic_send_IPI(cpu, NMI_VECTOR);
 
-	for (us = 0; us < RELEASE_TIMEOUT_US; us += 10) {
-		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_TAKEN)
-			break;
-		udelay(10);
-	}
+	handoff_wait_start(&wait, RELEASE_TIMEOUT_US);
+	while (READ_ONCE(s->state) != CPU_HANDOFF_SLOT_TAKEN &&
+	       !handoff_wait_over(&wait))
+		;
 	/* Withdraw; if the CPU claimed it meanwhile, it is released. */
 	if (cmpxchg(&s->state, CPU_HANDOFF_SLOT_PARKED, CPU_HANDOFF_SLOT_FREE) ==
 	    CPU_HANDOFF_SLOT_PARKED) {

@@ -382,8 +382,8 @@ static int trampoline_park(unsigned int cpu)
 {
 	struct handoff_slot *s = parked_slot(cpu);
 	struct dead_wait *w = per_cpu_ptr(&dead_wait, cpu);
+	struct handoff_wait wait;
 	bool nudge = false;
-	unsigned int us;
 
 	if (!s)
 		return -ENOSPC;
@@ -401,7 +401,8 @@ static int trampoline_park(unsigned int cpu)
 		nudge_waiter(cpu, w, DEAD_HLT);
 		nudge = true;
 	}
-	for (us = 0; us < PARK_TIMEOUT_US; us += 10) {
+	handoff_wait_start(&wait, PARK_TIMEOUT_US);
+	do {
 		if (READ_ONCE(s->state) == CPU_HANDOFF_SLOT_PARKED &&
 		    READ_ONCE(s->apicid) == per_cpu(x86_cpu_to_apicid, cpu))
 			return 0;
@@ -412,12 +413,11 @@ static int trampoline_park(unsigned int cpu)
 		 * still waiting after a millisecond gets the NMI a HLT
 		 * waiter gets, which ends MWAIT too.
 		 */
-		if (nudge && us >= NUDGE_AFTER_US) {
+		if (nudge && handoff_wait_elapsed_us(&wait) >= NUDGE_AFTER_US) {
 			nudge_waiter(cpu, w, DEAD_MWAIT);
 			nudge = false;
 		}
-		udelay(10);
-	}
+	} while (!handoff_wait_over(&wait));
 	pr_warn("CPU %u did not reach the park loop in %lu ms (%s, wait state %u, slot state %u)\n",
 		cpu, PARK_TIMEOUT_US / USEC_PER_MSEC, cpu_online(cpu) ? "held" : "offline",
 		READ_ONCE(w->state), READ_ONCE(s->state));

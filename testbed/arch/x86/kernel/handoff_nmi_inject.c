@@ -213,7 +213,8 @@ void handoff_nmi_inject_resume(void)
 /**
  * handoff_nmi_inject_parking() - a CPU is on its way into the trampoline
  * @cpu: the CPU the controlling CPU waits for
- * @us: how long it has waited, in microseconds
+ * @us: how long it has waited, in microseconds of udelay() (steps, not
+ *	time: with a storm of NMIs, a step takes far longer)
  *
  * Called by the controlling CPU in its wait (trampoline_park(), through
  * testbed/files.patch), interrupts off.  With park_nmi_us=N, sends @cpu
