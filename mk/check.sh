@@ -175,7 +175,9 @@ set -- \
 	"kselftest:k=patched:$c:$t,cpu_handoff_test.method=trampoline:name=kselftest-trampoline" \
 	"kselftest:k=patched:$c:append=cpu_handoff_test.method=trampoline:smbios=Dell~Inc./OptiPlex~7050:want=park~CPUs~with~trampoline~(auto;~init~avoided^~Dell~OptiPlex~7050:name=kselftest-auto-on-smi-quirk-bios" \
 	"kaslr-abi:k=patched:$c:$t:name=trampoline-abi-independent-of-kaslr" \
-	"hibernate:k=patched:$c:$t:cycles=2:where=1:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-nosmt" \
+	"hibernate:k=patched:$c:$t:cycles=2:where=1:waitin=hlt:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-nosmt" \
+	"hibernate:k=patched:$c:$t,handoff_nmi_inject.mwait=1:cycles=1:where=1:waitin=mwait:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-mwait-nosmt" \
+	"kexec:kernels=patched:$c:$t,handoff_nmi_inject.mwait=1:cycles=2:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-mwait-chain-2" \
 	"hibernate:k=patched:cpus=16:$t:cycles=2:name=hibernate-trampoline-nosmt-16cpus" \
 	"cross:image=base:restore=base:$c:$t:cycles=1:name=cross-$U-by-$U-trampoline-arg" \
 	"cross:image=base:restore=patched:$c:$t:cycles=1:name=cross-$U-by-trampoline" \

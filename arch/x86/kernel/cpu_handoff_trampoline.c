@@ -19,6 +19,7 @@
 #include <linux/cc_platform.h>
 #include <linux/cpu.h>
 #include <linux/cpufeature.h>
+#include <linux/cpuidle.h>
 #include <linux/delay.h>
 #include <linux/kexec.h>
 #include <linux/mem_encrypt.h>
@@ -190,11 +191,13 @@ static void __noreturn trampoline_enter(void)
  * here, in this kernel's memory, and moves into the park loop when a
  * handoff asks (trampoline_park()), before this memory is overwritten.
  *
- * It waits in MWAIT on its own cache line with the deepest hint CPUID
- * leaf 5 lists, as mwait_play_dead() does on the same CPUs; the ask is a
- * store to the line, and an NMI if that has not woken it a millisecond
- * later.  Elsewhere it waits in HLT, and the ask comes with an NMI
- * straight away, which an offline CPU returns from at once (exc_nmi()).  What
+ * Where native_play_dead() would wait in MWAIT (idle_driver_plays_dead()),
+ * it waits in MWAIT on its own cache line with the deepest hint CPUID
+ * leaf 5 lists; the ask is a store to the line, and an NMI if that has
+ * not woken it a millisecond later.  Elsewhere it waits in HLT, and the
+ * ask comes with an NMI straight away, which an offline CPU returns from
+ * at once (exc_nmi()).  A handoff asks every waiting CPU at once
+ * (ask_offline_waiters()), so that they move in side by side.  What
  * this does not use is cpuidle's enter_dead (ACPI _CST I/O C-states): a
  * CPU in those loops cannot be asked to move.
  *
@@ -252,13 +255,32 @@ void handoff_tramp_reset_offline(void)
 			WRITE_ONCE(per_cpu(dead_wait, cpu).state, DEAD_RESET);
 }
 
+/*
+ * Whether native_play_dead() would wait in MWAIT: only through a cpuidle
+ * driver that plays dead (intel_idle, ACPI FFH C-states), else in HLT.
+ * So do we: without such a driver, as in most virtual machines, MWAIT
+ * may be no sleep at all (QEMU's TCG runs it as a pause), and an offline
+ * CPU spinning there takes its host CPU from the online ones.
+ */
+static bool idle_driver_plays_dead(void)
+{
+	struct cpuidle_driver *drv = cpuidle_get_driver();
+	int i;
+
+	for (i = 0; drv && i < drv->state_count; i++)
+		if (drv->states[i].enter_dead)
+			return true;
+	return false;
+}
+
 /* MWAIT hint for the deepest C-state, or -1 to wait in HLT. */
 static int deepest_mwait_hint(void)
 {
 	unsigned int eax, ebx, ecx, edx, cstate = 0, sub = 0, i;
 
 	/* On AMD and Hygon, as in mwait_play_dead(), HLT is the deep one. */
-	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	if (!idle_driver_plays_dead() ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
 	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON ||
 	    !this_cpu_has(X86_FEATURE_MWAIT) || !this_cpu_has(X86_FEATURE_CLFLUSH) ||
 	    __this_cpu_read(cpu_info.cpuid_level) < CPUID_LEAF_MWAIT)
@@ -367,6 +389,33 @@ static void nudge_waiter(unsigned int cpu, struct dead_wait *w, u32 waiting)
 		__apic_send_IPI(cpu, NMI_VECTOR);
 }
 
+/*
+ * Ask every offline CPU still waiting in trampoline_play_dead() to move,
+ * all at once, so that they make their way in side by side rather than
+ * one after the other while the controlling CPU waits for each.  Each is
+ * asked once: a CPU that has seen the ask, or been nudged, is no longer
+ * waiting; the primary CPU is never parked.
+ */
+static void ask_offline_waiters(void)
+{
+	unsigned int cpu;
+	u32 state;
+
+	for_each_present_cpu(cpu) {
+		struct dead_wait *w = per_cpu_ptr(&dead_wait, cpu);
+
+		if (cpu_online(cpu) || cpu == HANDOFF_PRIMARY_CPU)
+			continue;
+		state = READ_ONCE(w->state);
+		if ((state != DEAD_HLT && state != DEAD_MWAIT) || READ_ONCE(w->go))
+			continue;
+		WRITE_ONCE(w->go, 1);
+		/* Go before the state: see trampoline_play_dead(). */
+		smp_mb();
+		nudge_waiter(cpu, w, DEAD_HLT);
+	}
+}
+
 static struct handoff_slot *parked_slot(unsigned int cpu)
 {
 	int n = cpu < CPU_HANDOFF_NR_SLOTS ? handoff_tramp.slot_of[cpu] : -1;
@@ -395,10 +444,7 @@ static int trampoline_park(unsigned int cpu)
 		 * MWAIT, and an NMI its HLT.  CPUs stopped for kexec go to
 		 * the park loop by themselves (DEAD_NONE) and get no NMI.
 		 */
-		WRITE_ONCE(w->go, 1);
-		/* Go before the state: see trampoline_play_dead(). */
-		smp_mb();
-		nudge_waiter(cpu, w, DEAD_HLT);
+		ask_offline_waiters();
 		nudge = true;
 	}
 	handoff_wait_start(&wait, PARK_TIMEOUT_US);
@@ -415,6 +461,8 @@ static int trampoline_park(unsigned int cpu)
 		 */
 		if (nudge && handoff_wait_elapsed_us(&wait) >= NUDGE_AFTER_US) {
 			nudge_waiter(cpu, w, DEAD_MWAIT);
+			/* And any CPU that had not begun to wait at the ask. */
+			ask_offline_waiters();
 			nudge = false;
 		}
 	} while (!handoff_wait_over(&wait));

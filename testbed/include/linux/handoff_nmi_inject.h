@@ -11,10 +11,12 @@
 #ifdef CONFIG_HANDOFF_NMI_INJECT
 extern u32 handoff_nmi_inject_window_spins;
 extern u32 handoff_nmi_inject_code_salt;
+extern u32 handoff_nmi_inject_mwait;
 void handoff_nmi_inject_resume(void);
 void handoff_nmi_inject_parking(unsigned int cpu, unsigned int us);
 bool handoff_nmi_inject_fail_restore(unsigned int at);
 #else
+#define handoff_nmi_inject_mwait	0
 static inline void handoff_nmi_inject_resume(void) { }
 static inline void handoff_nmi_inject_parking(unsigned int cpu, unsigned int us) { }
 static inline bool handoff_nmi_inject_fail_restore(unsigned int at) { return false; }

@@ -117,6 +117,16 @@ u32 handoff_nmi_inject_code_salt;
 module_param_named(code_salt, handoff_nmi_inject_code_salt, uint, 0444);
 MODULE_PARM_DESC(code_salt, "XORed into the last byte of the trampoline's code page");
 
+/*
+ * testbed/files.patch makes the trampoline's play_dead wait in MWAIT with
+ * this set, as it does under a cpuidle driver that plays dead (intel_idle,
+ * ACPI FFH C-states), which no emulator here has: the store that asks an
+ * offline CPU to move, and the NMI a millisecond later, get exercised.
+ */
+u32 handoff_nmi_inject_mwait;
+module_param_named(mwait, handoff_nmi_inject_mwait, uint, 0444);
+MODULE_PARM_DESC(mwait, "Offline CPUs wait in MWAIT between handoffs, as under intel_idle");
+
 static unsigned int park_nmi_us;
 module_param(park_nmi_us, uint, 0444);
 MODULE_PARM_DESC(park_nmi_us, "While a CPU is on its way into the trampoline, NMI it every this many us");

@@ -143,6 +143,8 @@ Keys:
               every offline CPU's registers from the QEMU monitor; one
               in the trampoline page or in wait-for-SIPI between
               handoffs is a failure
+  waitin=hlt|mwait  hibernate, with where=1: every offline CPU read was
+              halted (hlt), or running (mwait: TCG runs MWAIT as a pause)
   online=N      boot, hibernate, cross: CPUs expected online (default: all,
               or one per core with nosmt)
   once=W,..     kexec: command-line words for the cold boot only
@@ -377,6 +379,7 @@ where_watch() {
 				$1 == c { on = 1; next } /^CPU#/ { on = 0 }
 				on && /^RIP=/ { rip = substr($1, 5) }
 				on && /^CS =/ { base = $3 }
+				on && /HLT=/ { h = $0; sub(/.*HLT=/, "", h); hlt = substr(h, 1, 1) }
 				END {
 					r = tolower(rip); b = tolower(base)
 					at = "probe=" tag " cpu=" cpu
@@ -388,7 +391,7 @@ where_watch() {
 					else if (b ~ /^0*ffff0000$/ && r ~ /^0*fff0$/)
 						print bad " in wait-for-SIPI (RIP=" rip ")"
 					else
-						print "MON: where " at " RIP=" rip
+						print "MON: where " at " RIP=" rip " HLT=" hlt
 				}' >>"$log"
 			done
 		fi
@@ -838,7 +841,24 @@ run_hibernate() {
 		return 1
 	}
 	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
+	[ -z "$(opt waitin "")" ] || wait_in "$log" "$(opt waitin "")" || return 1
 	return 0
+}
+
+# wait_in LOG hlt|mwait: every offline CPU that where=1 read was halted
+# (HLT), or running (MWAIT, which TCG runs as a pause).
+wait_in() {
+	local log=$1 how=$2 n want
+	want=1
+	[ "$how" = mwait ] && want=0
+	n=$(grep -c '^MON: where ' "$log")
+	[ "$n" -gt 0 ] || { fail "where=1 read no offline CPU"; return 1; }
+	if grep '^MON: where ' "$log" | grep -qv " HLT=$want\$"; then
+		fail "an offline CPU did not wait in $how:" \
+			"$(grep '^MON: where ' "$log" | grep -v " HLT=$want\$" | head -1)"
+		return 1
+	fi
+	RESULT_NOTE="$n offline CPU readings, all in $how"
 }
 
 # make_image LOG NAME KERNEL APPEND CPUS: run 0 of cross and its kin, the
