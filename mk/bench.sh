@@ -44,3 +44,6 @@ mem=$((768 + 0))
 	--kernel base="$BUILD/out/base/arch/x86/boot/bzImage" "${specs[@]}" | tee "$OUT/tap"
 "$REPO/mk/benchtable.sh" "$OUT/metrics.csv" | tee "$OUT/bench.md"
 "$REPO/mk/benchplot.sh" "$OUT/metrics.csv" "$OUT"
+echo
+echo "Where a kexec's time goes (medians, ms; mk/benchbreak.sh):"
+"$REPO/mk/benchbreak.sh" "$OUT" | tee "$OUT/breakdown.md"
