@@ -105,6 +105,11 @@ nmi_expect_tramp() { # PARKING-KERNEL restore|kexec
 
 c=cpus=$CPUS
 t=append=cpu_handoff=trampoline
+# Where a trampoline kernel's offline CPUs wait between handoffs under TCG,
+# which has no cpuidle driver: where native_play_dead() would, in HLT on
+# 7.3 (MWAIT only through a cpuidle driver that plays dead), in MWAIT
+# (TCG's pause) on 6.12, which tries CPUID's MWAIT first.
+case $BASE in 6.*) waitin=mwait ;; *) waitin=hlt ;; esac
 # INIT unusable, as on platforms that block it: auto picks the trampoline
 # and CPUs come back through the release word.  With kexec-tools' kexec -l
 # (kexec-tools-l-release-word-chain-3) the next kernel's E820 table is the
@@ -175,7 +180,7 @@ set -- \
 	"kselftest:k=patched:$c:$t,cpu_handoff_test.method=trampoline:name=kselftest-trampoline" \
 	"kselftest:k=patched:$c:append=cpu_handoff_test.method=trampoline:smbios=Dell~Inc./OptiPlex~7050:want=park~CPUs~with~trampoline~(auto;~init~avoided^~Dell~OptiPlex~7050:name=kselftest-auto-on-smi-quirk-bios" \
 	"kaslr-abi:k=patched:$c:$t:name=trampoline-abi-independent-of-kaslr" \
-	"hibernate:k=patched:$c:$t:cycles=2:where=1:waitin=hlt:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-nosmt" \
+	"hibernate:k=patched:$c:$t:cycles=2:where=1:waitin=$waitin:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-nosmt" \
 	"hibernate:k=patched:$c:$t,handoff_nmi_inject.mwait=1:cycles=1:where=1:waitin=mwait:want=parked~3~CPUs~with~trampoline:name=hibernate-trampoline-mwait-nosmt" \
 	"kexec:kernels=patched:$c:$t,handoff_nmi_inject.mwait=1:cycles=2:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-trampoline-mwait-chain-2" \
 	"hibernate:k=patched:cpus=16:$t:cycles=2:name=hibernate-trampoline-nosmt-16cpus" \
