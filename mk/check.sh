@@ -63,7 +63,10 @@ fi
 
 # 1. Does this QEMU block NMI in wait-for-SIPI, as the SDM says?
 rc=0 answer=""
-if [ "$SET" != backport ]; then
+# make loop asks once and passes the answer on (SIPI_NMI_ANSWER).
+if [ -n "${SIPI_NMI_ANSWER:-}" ]; then
+	answer=$SIPI_NMI_ANSWER
+elif [ "$SET" != backport ]; then
 	"${RUN[@]}" --out "$OUT/experiment" "sipi-nmi:k=base:cpus=$CPUS:name=experiment-nmi-in-wait-for-sipi" |
 		tee -a "$OUT.tap"
 	rc=${PIPESTATUS[0]}

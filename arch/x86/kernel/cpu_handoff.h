@@ -7,13 +7,14 @@
 #define _X86_KERNEL_CPU_HANDOFF_H
 
 #include <linux/cpu_handoff.h>
+#include <linux/cpufeature.h>
 #include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/math64.h>
 #include <linux/percpu.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 
-#include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/tsc.h>
 

@@ -1127,8 +1127,8 @@ run_kexec() {
 # sends an NMI takes about 100 us under TCG: ten times the bound.
 park_time_max() {
 	local log=$1 ms=$2 us
-	us=$(grep -a 'cpu_handoff: kexec: parked' "$log" | sed -n 's/.*; park \([0-9]*\) us.*/\1/p' |
-		sort -n | tail -1)
+	us=$(grep -a 'cpu_handoff: kexec: parked' "$log" |
+		sed -n 's/.*; park \([0-9]*\) us.*/\1/p' | sort -n | tail -1)
 	[ -n "$us" ] || { fail "no park times in the log"; return 1; }
 	RESULT_NOTE="longest park $us us"
 	if [ "$us" -gt $((ms * 1000)) ]; then
