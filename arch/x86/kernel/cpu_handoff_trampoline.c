@@ -448,8 +448,11 @@ static int trampoline_park(unsigned int cpu)
 		 * If it waits in trampoline_play_dead(), the store ends its
 		 * MWAIT, and an NMI its HLT.  CPUs stopped for kexec go to
 		 * the park loop by themselves (DEAD_NONE) and get no NMI.
+		 * The first park of a handoff asks them all: later ones only
+		 * if this CPU began to wait since.
 		 */
-		ask_offline_waiters();
+		if (!READ_ONCE(w->go))
+			ask_offline_waiters();
 		nudge = true;
 	}
 	handoff_wait_start(&wait, PARK_TIMEOUT_US);
