@@ -156,6 +156,7 @@ set -- \
 	"cross:image=base:restore=base:$c:cycles=1:name=cross-$U-by-$U" \
 	"cross:image=base:restore=patched:$c:cycles=1:want=restore^~the~image~kernel~does~not~re-park~CPUs:name=cross-$U-by-patched" \
 	"cross:image=patched:restore=base:$c:cycles=1:name=cross-patched-by-$U" \
+	"cross:image=base:restore=patched:$c:cycles=1:append=handoff_nmi_inject.fail_park=2:failok=1:want=failing~the~park~of~CPU~2:want2=1~failed;~hold:name=cross-$U-by-patched-park-fails-cpu-halts" \
 	"cross:image=patched:restore=patched:$c:cycles=1:shun=does~not~re-park:name=cross-patched-by-patched" \
 	"restore-fail:image=patched:restore=patched:$c:name=restore-fail-patched" \
 	"restore-fail:image=base:restore=base:$c:expect=xfail:why=$U~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-$U" \

@@ -55,6 +55,7 @@ struct handoff_method {
 /* cpu_handoff_init.c */
 extern const struct handoff_method handoff_init_method;
 const char *handoff_init_unusable(void);
+void handoff_leave_virt(void);
 
 /* cpu_handoff_trampoline.c */
 #ifdef CONFIG_X86_CPU_HANDOFF_TRAMPOLINE

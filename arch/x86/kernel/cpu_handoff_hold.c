@@ -42,6 +42,7 @@ enum hold_phase {
 	HOLD_COMMIT,
 	HOLD_PREPARE,
 	HOLD_PARK,
+	HOLD_JUMP,
 	HOLD_RELEASE,
 };
 
@@ -104,17 +105,19 @@ static void hold_this_cpu(void *unused)
 			if (b->park_self)
 				b->park_self();
 			/*
-			 * INIT comes within microseconds: wait for it spinning
-			 * for a while (QEMU's TCG acts on an INIT to a halted
-			 * CPU only once something else wakes it), then halted.
-			 * Should the controlling CPU fail to park this one, it
-			 * jumps into the image anyway, which overwrites this
-			 * text, and a halted CPU runs none of it until an NMI
-			 * or SMI.
+			 * Wait for INIT spinning, not halted: QEMU's TCG acts on
+			 * an INIT to a halted CPU only once something else wakes
+			 * it.  The controlling CPU has sent every INIT by the
+			 * time it says HOLD_JUMP, right before it jumps into the
+			 * image, which overwrites this text: a CPU that reads it
+			 * was not reset (its INIT blocked or never sent), and
+			 * halts, where it runs none of that text until an NMI
+			 * or SMI.  Bounded too, should the word never come.
 			 */
 			handoff_wait_start(&wait, HOLD_TIMEOUT_US);
-			while (!handoff_wait_over(&wait))
-				;
+			while (smp_load_acquire(&hold_phase) == HOLD_PARK &&
+			       !handoff_wait_over(&wait))
+				cpu_relax();
 			for (;;)
 				native_halt();
 		}
@@ -337,6 +340,8 @@ int cpu_handoff_commit(void)
 			st->held++;
 	}
 	park_offline_cpus(self);
+	/* Any held CPU still running now was not parked: it halts. */
+	smp_store_release(&hold_phase, HOLD_JUMP);
 	st->handoffs++;
 
 	now = local_clock();

@@ -130,19 +130,39 @@ static const char *init_avoid(void)
 	return init_avoid_why;
 }
 
-/*
- * On the CPU about to be parked: INIT is blocked in VMX root operation and
- * while SVM's GIF is clear.  KVM leaves both through the emergency
- * callback; a hypervisor that registers none (an out-of-tree module)
- * would leave the CPU where it ignores INIT and runs on in memory the
- * handoff reuses.  This kernel is going away, so leave VMX and SVM by
- * force, as the reboot path did before KVM took that over: VMXOFF if
- * CR4.VMXE is still set (a #UD, when not in VMX operation, is fixed up),
- * STGI and EFER.SVME clear if SVM is still enabled.
- */
-static void init_prepare_cpu(void)
+static bool svm_enabled(void)
 {
 	u64 efer;
+
+	return cpu_feature_enabled(X86_FEATURE_SVM) && !rdmsrq_safe(MSR_EFER, &efer) &&
+	       (efer & EFER_SVME);
+}
+
+/**
+ * handoff_leave_virt() - leave VMX or SVM on a CPU about to be parked
+ *
+ * INIT is blocked in VMX root operation and while SVM's GIF is clear, and
+ * the next kernel takes parked CPUs back with INIT.  KVM leaves both
+ * through its emergency callback; a hypervisor that registers none (an
+ * out-of-tree module) would leave the CPU where it ignores INIT and runs
+ * on in memory the handoff reuses.  So leave VMX and SVM by force too, as
+ * the reboot path did before KVM took that over: VMXOFF if CR4.VMXE is
+ * still set (a #UD, when not in VMX operation, is fixed up), STGI and
+ * EFER.SVME clear if SVM is still enabled.
+ *
+ * Only on a CPU that is in VMX or SVM operation: the emergency path sets
+ * virt_rebooting for good, which makes KVM swallow faults in VMX and SVM
+ * instructions, and a hibernation restore whose commit fails after this
+ * carries on in this kernel.  Where no CPU had virtualization on (the
+ * usual restore kernel: KVM is a module its initramfs does not load),
+ * such a failure leaves nothing behind.
+ *
+ * Context: the CPU to be parked, interrupts off.
+ */
+void handoff_leave_virt(void)
+{
+	if (!(__read_cr4() & X86_CR4_VMXE) && !svm_enabled())
+		return;
 
 	x86_virt_emergency_disable_virtualization_cpu();
 
@@ -153,10 +173,12 @@ static void init_prepare_cpu(void)
 		cr4_clear_bits(X86_CR4_VMXE);
 	}
 
-	if (cpu_feature_enabled(X86_FEATURE_SVM) && !rdmsrq_safe(MSR_EFER, &efer) &&
-	    (efer & EFER_SVME)) {
+	if (svm_enabled()) {
+		u64 efer;
+
 		asm volatile("1: stgi\n2:\n"
 			     _ASM_EXTABLE(1b, 2b) ::: "memory");
+		rdmsrq(MSR_EFER, efer);
 		wrmsrq(MSR_EFER, efer & ~EFER_SVME);
 	}
 }
@@ -175,6 +197,6 @@ const struct handoff_method handoff_init_method = {
 	.name		= "init",
 	.unusable	= handoff_init_unusable,
 	.avoid		= init_avoid,
-	.prepare_cpu	= init_prepare_cpu,
+	.prepare_cpu	= handoff_leave_virt,
 	.park		= init_park,
 };

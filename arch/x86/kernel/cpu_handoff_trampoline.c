@@ -25,6 +25,7 @@
 #include <linux/mem_encrypt.h>
 #include <linux/smp.h>
 #include <linux/suspend.h>
+#include <linux/syscore_ops.h>
 #include <linux/tboot.h>
 
 #include <asm/apic.h>
@@ -36,7 +37,6 @@
 #include <asm/reboot.h>
 #include <asm/spec-ctrl.h>
 #include <asm/special_insns.h>
-#include <asm/virt.h>
 
 #include "cpu_handoff.h"
 #include "cpu_handoff_tramp.h"
@@ -421,6 +421,31 @@ static void ask_offline_waiters(void)
 	}
 }
 
+/*
+ * A kexec runs syscore_shutdown() with CPU hotplug off, right before
+ * machine_shutdown() stops the online CPUs and parks them all, and there
+ * is no way back from there: ask the offline waiters now.  They make their
+ * way in while the kexec logs its last line and stops the others, rather
+ * than after, while every other CPU is stopped and this one waits with
+ * interrupts off.  The park finds them there (trampoline_park()).  Should
+ * the kexec die before the jump, the machine is reset with them in the
+ * park loop, which is not memory that reset or the next boot runs into.
+ */
+static void trampoline_syscore_shutdown(void *data)
+{
+	if (kexec_in_progress &&
+	    handoff_method_for(CPU_HANDOFF_KEXEC) == &handoff_trampoline_method)
+		ask_offline_waiters();
+}
+
+static const struct syscore_ops trampoline_shutdown_ops = {
+	.shutdown = trampoline_syscore_shutdown,
+};
+
+static struct syscore trampoline_shutdown_syscore = {
+	.ops = &trampoline_shutdown_ops,
+};
+
 static struct handoff_slot *parked_slot(unsigned int cpu)
 {
 	int n = cpu < CPU_HANDOFF_NR_SLOTS ? handoff_tramp.slot_of[cpu] : -1;
@@ -485,6 +510,7 @@ static void trampoline_select(void)
 	smp_ops.play_dead = trampoline_play_dead;
 	if (!smp_ops.stop_this_cpu)
 		smp_ops.stop_this_cpu = trampoline_stop_this_cpu;
+	register_syscore(&trampoline_shutdown_syscore);
 }
 
 /* After a resume or a kexec jump: the area may hold anything. */
@@ -494,12 +520,6 @@ static void trampoline_resumed(void)
 		return;
 	if (handoff_tramp_build_area(true))
 		handoff_tramp.ready = false;
-}
-
-/* Held CPUs, before they park: leave VMX/SVM (KVM's emergency callback). */
-static void trampoline_prepare_cpu(void)
-{
-	x86_virt_emergency_disable_virtualization_cpu();
 }
 
 /* Whether chosen or not: any handoff may fall back to the trampoline. */
@@ -518,7 +538,7 @@ const struct handoff_method handoff_trampoline_method = {
 	.unusable	= trampoline_unusable,
 	.refuse		= trampoline_refuse,
 	.select		= trampoline_select,
-	.prepare_cpu	= trampoline_prepare_cpu,
+	.prepare_cpu	= handoff_leave_virt,
 	.park_self	= trampoline_park_self,
 	.park		= trampoline_park,
 	.resumed	= trampoline_resumed,

@@ -31,6 +31,13 @@
  *                                then stops its CPUs for the panic and
  *                                reboots, which must not find them in INIT
  *
+ *   handoff_nmi_inject.fail_park=CPU
+ *                                a restore kernel's INIT park of that held
+ *                                CPU fails (it is not sent INIT), as if
+ *                                its APIC ID were not valid: the CPU must
+ *                                halt before the jump, not run on in text
+ *                                the image overwrites
+ *
  *   handoff_nmi_inject.fail_restore=N
  *                                makes a restore kernel fail after it
  *                                stopped its CPUs and before the jump:
@@ -138,6 +145,9 @@ MODULE_PARM_DESC(shutdown_panic, "Panic in a device's ->shutdown during kexec, a
 static unsigned int fail_restore;
 module_param(fail_restore, uint, 0444);
 MODULE_PARM_DESC(fail_restore, "Make restoring a hibernation image fail after the CPUs were stopped: 1 at syscore suspend, 2 in swsusp_arch_resume(), 3 at the CPU handoff commit");
+static int fail_park = -1;
+module_param(fail_park, int, 0444);
+MODULE_PARM_DESC(fail_park, "A restore's INIT park of this held CPU fails, as if its APIC ID were not valid");
 static bool restoring;
 
 /*
@@ -405,6 +415,21 @@ bool handoff_nmi_inject_fail_restore(unsigned int at)
 	if (!restoring || fail_restore != at)
 		return false;
 	pr_info("failing this restore on purpose (fail_restore=%u)\n", at);
+	return true;
+}
+
+/**
+ * handoff_nmi_inject_fail_park() - should parking @cpu with INIT fail?
+ * @cpu: the CPU about to be sent INIT
+ *
+ * Return: true, and says so, if handoff_nmi_inject.fail_park=@cpu and a
+ * hibernation image is being restored: the CPU is then not sent INIT.
+ */
+bool handoff_nmi_inject_fail_park(unsigned int cpu)
+{
+	if (!restoring || fail_park != (int)cpu)
+		return false;
+	pr_info("failing the park of CPU %u on purpose (fail_park)\n", cpu);
 	return true;
 }
 
