@@ -27,7 +27,10 @@
 #include <linux/smp.h>
 
 #include <asm/cpu_handoff.h>
+#include <asm/cpufeature.h>
+#include <asm/hypervisor.h>
 #include <asm/special_insns.h>
+#include <asm/topology.h>
 
 #include "cpu_handoff.h"
 
@@ -127,6 +130,36 @@ static void hold_this_cpu(void *unused)
 	atomic_dec(&held_cpus);
 }
 
+/*
+ * syscore_suspend(), and syscore_resume() if the restore then fails, run
+ * with the held CPUs online but unable to answer an IPI, where they would
+ * otherwise run with this CPU the only one online, as the syscore
+ * callbacks are written for.  Of the callbacks an x86 kernel can
+ * register, all but two touch only this CPU or chipset state.  Those two
+ * send IPIs, which a held CPU never answers: the package thermal
+ * interrupt's (it moves the directed interrupt to a sibling with
+ * smp_call_function_single()), and Hyper-V's (it patches a static call,
+ * which syncs every CPU).  Two more leave state behind that taking the
+ * CPUs offline would have cleared, and that the hardware or hypervisor
+ * goes on writing into this kernel's memory after the jump: HFI's table
+ * of every package but this CPU's (its last CPU going offline disables
+ * it), and a KVM guest's paravirtual MSRs (steal time, kvmclock) on CPUs
+ * parked in the trampoline (INIT resets them, HLT does not).  Where any
+ * of these applies, the restore takes its CPUs offline as before.
+ */
+static const char *hold_unsafe(const struct handoff_method *m)
+{
+	if (boot_cpu_has(X86_FEATURE_DPTI))
+		return "the directed package thermal interrupt's syscore callback sends IPIs";
+	if (hypervisor_is_type(X86_HYPER_MS_HYPERV))
+		return "Hyper-V's syscore callbacks patch kernel text, which sends IPIs";
+	if (boot_cpu_has(X86_FEATURE_HFI) && topology_max_packages() > 1)
+		return "HFI stays enabled in packages whose CPUs are held";
+	if (m != &handoff_init_method && hypervisor_is_type(X86_HYPER_KVM))
+		return "KVM's paravirtual MSRs stay armed on CPUs parked without INIT";
+	return NULL;
+}
+
 /* Wait, bounded, until @count has risen to @want (@up) or fallen to it. */
 static bool wait_for_count(atomic_t *count, int want, bool up)
 {
@@ -171,6 +204,7 @@ static void hold_undo(void)
 int cpu_handoff_hold(enum cpu_handoff_reason reason)
 {
 	unsigned int cpu, self, want;
+	const char *why;
 
 	if (!handoff_chosen)
 		return -EOPNOTSUPP;
@@ -184,6 +218,12 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	handoff_report_fallback(reason, hold_method);
 	if (!hold_method)
 		return -EOPNOTSUPP;
+	why = hold_unsafe(hold_method);
+	if (why) {
+		pr_info_once("%s: CPUs are taken offline, not held: %s\n",
+			     handoff_reason_names[reason], why);
+		return -EOPNOTSUPP;
+	}
 	if (reason == CPU_HANDOFF_RESTORE && handoff_image_kind == IMAGE_LEAVES_CPUS)
 		pr_warn("%s: the image kernel does not re-park CPUs: those it offlined by hand stay in wait-for-SIPI until reboot\n",
 			handoff_reason_names[reason]);
@@ -364,8 +404,8 @@ int cpu_handoff_commit(void)
  * hold is in progress.
  *
  * Nothing on the caller's failure path may send an IPI before this,
- * which a held CPU could not answer; x86's syscore resume callbacks do
- * not.  Not earlier either: released CPUs run at once, and must find the
+ * which a held CPU could not answer; the syscore resume callbacks that
+ * do keep the hold from being used (hold_unsafe()).  Not earlier either: released CPUs run at once, and must find the
  * system resumed (timekeeping included), as offline CPUs, which come back
  * only after it, do.
  *
