@@ -25,12 +25,11 @@
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/smp.h>
+#include <linux/topology.h>
 
 #include <asm/cpu_handoff.h>
-#include <asm/cpufeature.h>
 #include <asm/hypervisor.h>
 #include <asm/special_insns.h>
-#include <asm/topology.h>
 
 #include "cpu_handoff.h"
 
@@ -118,6 +117,7 @@ static void hold_this_cpu(void *unused)
 			 * or SMI.  Bounded too, should the word never come.
 			 */
 			handoff_wait_start(&wait, HOLD_TIMEOUT_US);
+			/* Pairs with the release of HOLD_JUMP. */
 			while (smp_load_acquire(&hold_phase) == HOLD_PARK &&
 			       !handoff_wait_over(&wait))
 				cpu_relax();
@@ -405,9 +405,10 @@ int cpu_handoff_commit(void)
  *
  * Nothing on the caller's failure path may send an IPI before this,
  * which a held CPU could not answer; the syscore resume callbacks that
- * do keep the hold from being used (hold_unsafe()).  Not earlier either: released CPUs run at once, and must find the
- * system resumed (timekeeping included), as offline CPUs, which come back
- * only after it, do.
+ * do keep the hold from being used (hold_unsafe()).  Not earlier either:
+ * released CPUs run at once, and must find the system resumed
+ * (timekeeping included), as offline CPUs, which come back only after
+ * it, do.
  *
  * Context: the CPU that called cpu_handoff_hold(), interrupts off.
  */
