@@ -27,6 +27,9 @@
 #                   case, the base vs the series: survived / how it died
 #   make loop       scenarios again and again (LOOP="NAME ...", RUNS=25):
 #                   "F failed of N" each, with every failure's reason
+#   make check-distro  core scenarios on distro-shaped kernels (Debian's own
+#                   settings of the options that bear on a handoff,
+#                   config.distro); not in make test yet
 #   make check-bochs  NMIs into parked CPUs under Bochs, which blocks NMI
 #                   in wait-for-SIPI as the SDM says (about an hour; not in
 #                   test; installs bochs, builds two more kernels)
@@ -63,7 +66,7 @@ BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
 
-.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-backport check-full lint-full lint-configs check-kexec-jump measure bench soak faults loop series lint clean distclean help bochs-deps bochs-kernels check-bochs
+.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-backport check-full lint-full lint-configs check-kexec-jump measure bench soak faults loop series lint clean distclean help bochs-deps bochs-kernels check-bochs distro-kernels check-distro
 
 all: kernels guest
 
@@ -144,6 +147,15 @@ bochs-kernels: tree
 
 check-bochs: bochs-deps bochs-kernels guest
 	@$(REPO)/mk/check-bochs.sh
+
+distro-kernels: tree
+	@$(REPO)/mk/kernel.sh distro
+	@$(REPO)/mk/kernel.sh distro-base
+
+# The core scenarios users' kernels meet most, on distro-shaped builds:
+# the options of config.distro as Debian sets them.  Not in make test yet.
+check-distro: distro-kernels guest
+	@SET=distro KERNELS=distro $(REPO)/mk/check.sh
 
 measure: kernels guest
 	@$(REPO)/mk/measure.sh

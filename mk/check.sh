@@ -14,8 +14,15 @@
 . "$(dirname "$0")/lib.sh"
 
 T=$REPO/tools/testing/selftests/cpu-handoff
-P=$BUILD/out/patched/arch/x86/boot/bzImage
-B=$BUILD/out/base/arch/x86/boot/bzImage
+# KERNELS=distro (make check-distro): the distro-shaped builds stand in
+# for the patched and unpatched kernels.
+case ${KERNELS:-tiny} in
+tiny) PDIR=patched BDIR=base ;;
+distro) PDIR=distro BDIR=distro-base ;;
+*) die "KERNELS=$KERNELS: use tiny or distro" ;;
+esac
+P=$BUILD/out/$PDIR/arch/x86/boot/bzImage
+B=$BUILD/out/$BDIR/arch/x86/boot/bzImage
 D=$BUILD/out/debug/arch/x86/boot/bzImage
 CPUS=${CPUS:-4}
 OUT=${OUT:-$BUILD/check}
@@ -24,11 +31,14 @@ SET=${SET:-core}
 U=$BASE
 case $SET in
 core | full) ;;
+# make check-distro: the core scenarios that users' kernels meet most,
+# booted on the distro-shaped builds (KERNELS=distro).
+distro) ;;
 # The backport's share of make test: the patched kernel alone, every
 # mechanism and client once (its comparison with the unpatched base, and
 # the debug kernel, are in make check BASE=6.12).
 backport) ;;
-*) die "SET=$SET: use core, full or backport" ;;
+*) die "SET=$SET: use core, full, backport or distro" ;;
 esac
 RUN=("$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel"
      --initrd "$BUILD/guest/initramfs.cpio" --kernel patched="$P")
@@ -82,7 +92,9 @@ parks() { # KERNEL restore|kexec
 	restore) sym=cpu_handoff_commit ;;
 	kexec) sym=cpu_handoff_park_stopped ;;
 	esac
-	grep -q " $sym\$" "$BUILD/out/$1/System.map" 2>/dev/null
+	local dir=$1
+	case $1 in patched) dir=$PDIR ;; base) dir=$BDIR ;; esac
+	grep -q " $sym\$" "$BUILD/out/$dir/System.map" 2>/dev/null
 }
 nmi_expect() { # PARKING-KERNEL restore|kexec
 	if ! parks "$1" "$2"; then
@@ -158,6 +170,7 @@ set -- \
 	"cross:image=patched:restore=base:$c:cycles=1:name=cross-patched-by-$U" \
 	"cross:image=base:restore=patched:$c:cycles=1:append=handoff_nmi_inject.fail_park=2:failok=1:want=failing~the~park~of~CPU~2:want2=1~failed;~hold:name=cross-$U-by-patched-park-fails-cpu-halts" \
 	"cross:image=patched:restore=patched:$c:cycles=1:shun=does~not~re-park:name=cross-patched-by-patched" \
+	"cross:image=patched:restore=patched:$c:cycles=1:disk=platform:want=ACPI^~PM^~Waking~up~from~system~sleep~state~S4:name=cross-patched-by-patched-acpi-s4" \
 	"restore-fail:image=patched:restore=patched:$c:name=restore-fail-patched" \
 	"restore-fail:image=base:restore=base:$c:expect=xfail:why=$U~leaves~the~nosmt~siblings~it~onlined~for~the~restore~online:name=restore-fail-$U" \
 	"restore-fail:image=patched:restore=patched:$c:$pi:at=2:name=restore-fail-in-arch-resume-protect-image" \
@@ -283,6 +296,12 @@ full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	kexec-panic-in-shutdown-$U kexec-panic-in-shutdown-trampoline
 	debug-cross-$U-by-debug debug-cross-debug-by-$U debug-kexec-jump
 	restore-fail-trampoline-in-arch-resume-protect-image "
+distro=" boot-patched-nosmt hibernate-patched-nosmt hibernate-$U-nosmt
+	cross-$U-by-patched cross-patched-by-$U cross-patched-by-patched
+	restore-fail-patched kexec-patched-chain-3 kexec-tools-l-patched
+	kexec-tools-s-patched hibernate-trampoline-nosmt
+	cross-trampoline-by-trampoline kexec-trampoline-chain-3
+	kexec-tools-l-trampoline "
 backport=" boot-patched-nosmt kselftest-patched kselftest-trampoline
 	kselftest-release-word hibernate-patched-nosmt hibernate-trampoline-nosmt
 	hibernate-release-word-nosmt restore-fail-patched kexec-patched-chain-3
@@ -297,6 +316,7 @@ if [ "$SET" != full ]; then
 		case $SET in
 		core) case $full_only in *[[:space:]]"${s##*:name=}"[[:space:]]*) continue ;; esac ;;
 		backport) case $backport in *[[:space:]]"${s##*:name=}"[[:space:]]*) ;; *) continue ;; esac ;;
+		distro) case $distro in *[[:space:]]"${s##*:name=}"[[:space:]]*) ;; *) continue ;; esac ;;
 		esac
 		specs+=("$s")
 	done

@@ -8,6 +8,8 @@
 #            DEBUG_OBJECTS, PROVE_RCU, DEBUG_LIST)
 #   bochs, bochs-base  patched and base, plus config.bochs (the PIIX ATA
 #            disks Bochs emulates: Bochs has no virtio), for make check-bochs
+#   distro, distro-base  patched and base, plus the options of
+#            config.distro as Debian sets them (mk/distro-config.sh)
 # Config: x86_64 tinyconfig + tools/testing/selftests/cpu-handoff/config
 # (+ config.test, the test-only options, + config.checks: kernel IBT, FRED
 # and noinstr validation, for what no emulator here runs).  The config is
@@ -17,7 +19,7 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: kernel.sh patched|base|debug|bochs|bochs-base}
+variant=${1:?usage: kernel.sh patched|base|debug|bochs|bochs-base|distro|distro-base}
 T=$REPO/tools/testing/selftests/cpu-handoff
 frags="$T/config $T/config.test $T/config.checks"
 case $variant in
@@ -25,8 +27,10 @@ patched) src=$BUILD/linux ;;
 base) src=$BUILD/linux-base ;;
 debug) src=$BUILD/linux frags="$frags $T/config.debug" ;;
 bochs) src=$BUILD/linux frags="$frags $T/config.bochs" ;;
+distro) src=$BUILD/linux frags="$frags $("$REPO/mk/distro-config.sh")" ;;
+distro-base) src=$BUILD/linux-base frags="$frags $("$REPO/mk/distro-config.sh")" ;;
 bochs-base) src=$BUILD/linux-base frags="$frags $T/config.bochs" ;;
-*) die "unknown kernel variant '$variant' (patched, base, debug, bochs or bochs-base)" ;;
+*) die "unknown kernel variant '$variant' (patched, base, debug, bochs, bochs-base, distro or distro-base)" ;;
 esac
 out=$BUILD/out/$variant
 [ -f "$src/Makefile" ] || die "$src is not assembled; run 'make tree'"

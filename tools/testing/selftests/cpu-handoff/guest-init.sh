@@ -7,7 +7,7 @@
 #
 #   ch.scenario=hibernate|kexec|boot   what to do
 #   ch.cycles=N        hibernate cycles, or kexecs in the chain
-#   ch.disk=reboot|shutdown   /sys/power/disk (shutdown: the host restores
+#   ch.disk=reboot|shutdown|platform   /sys/power/disk (shutdown: the host restores
 #                      the image with another kernel in a new QEMU run)
 #   ch.expect=N        CPUs that must be online after boot and resume
 #   ch.payload=MIB     memory payload kept across each handoff
@@ -204,6 +204,8 @@ do_hibernate() {
 			{ say "FAIL payload gen"; finish fail; }
 		before=$(online)
 		echo "$disk" >/sys/power/disk
+		grep -q "\[$disk\]" /sys/power/disk ||
+			{ say "FAIL /sys/power/disk does not offer $disk: $(cat /sys/power/disk)"; finish fail; }
 		[ "$hp" = 1 ] && hotplug_stress "$before"
 		say "HIBERNATE cycle=$i online=$before disk=$disk"
 		watch_start "$before"
