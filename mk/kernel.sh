@@ -48,10 +48,15 @@ if [ ! -f "$out/.config" ] || ! cat $frags | cmp -s - "$stamp"; then
 	KCONFIG_CONFIG=$out/.config "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
 		"$out/.config" $frags >/dev/null
 	kmake olddefconfig >/dev/null
-	# Every option the fragments ask for must have survived olddefconfig.
+	# Every option the fragments ask for must have survived olddefconfig:
+	# as the last fragment that names it sets it (config.distro's
+	# Debian values override the test kernel's own).
 	bad=""
 	# shellcheck disable=SC2086
-	for l in $(cat $frags | grep -E '^CONFIG_[A-Z0-9_]+=' | sort -u); do
+	for l in $(cat $frags | awk '
+		/^CONFIG_[A-Z0-9_]+=/ { s = $0; sub(/=.*/, "", s); v[s] = $0 }
+		/^# CONFIG_[A-Z0-9_]+ is not set$/ { delete v[$2] }
+		END { for (s in v) print v[s] }' | sort); do
 		sym=${l%%=*}
 		sym=${sym#CONFIG_}
 		# Options the series adds do not exist in the baseline.
