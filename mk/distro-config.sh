@@ -32,13 +32,9 @@ fail() {
 mkdir -p "$out" "$DL"
 if [ ! -f "$deb" ] || [ "$(sha "$deb")" != "$(base_get DISTRO_DEB_SHA256)" ]; then
 	apt=$DL/apt-distro-$BASE
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
 	[ -r "$keyring" ] || fail "no archive keyring at $keyring (Debian package debian-archive-keyring)"
-	echo "deb [signed-by=$keyring] $archive $suite main" >"$apt/sources.list"
-	opts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=-
-		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=-
-		-o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root -q)
+	apt_private "$apt" "$archive" "$suite" "$keyring"
+	opts=("${apt_opts[@]}")
 	note "FETCH   $pkg $ver from $suite"
 	apt-get "${opts[@]}" update >"$apt/update.log" 2>&1 ||
 		fail "apt-get update failed (see $apt/update.log)"

@@ -28,6 +28,18 @@ note() {
 	echo "  $*" >&2
 }
 
+# apt_private DIR ARCHIVE SUITE KEYRING: a private apt configuration under
+# DIR that serves SUITE of ARCHIVE alone (nothing is installed and the
+# system's apt state is not touched); its apt-get options in apt_opts.
+apt_private() {
+	mkdir -p "$1/lists/partial" "$1/cache/archives/partial"
+	echo "deb [signed-by=$4] $2 $3 main" >"$1/sources.list"
+	apt_opts=(-o "Dir::Etc::sourcelist=$1/sources.list" -o Dir::Etc::sourceparts=-
+		-o "Dir::State::Lists=$1/lists" -o "Dir::Cache=$1/cache"
+		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=-
+		-o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root -q)
+}
+
 # base_get KEY: a value from the base's file in bases/ (KEY = value).
 base_get() {
 	sed -n "s/^$1[[:space:]]*=[[:space:]]*//p" "$REPO/bases/$BASE" | sed "s|@DL@|$DL|g"
