@@ -309,7 +309,8 @@ backport=" boot-patched-nosmt kselftest-patched kselftest-trampoline
 	cross-patched-by-patched kexec-tools-l-patched
 	hibernate-patched-after-offlining-by-hand
 	kexec-patched-after-offlining-by-hand selftest-cpu-missing-after-resume
-	kexec-tools-l-release-word-chain-3 "
+	kexec-tools-l-release-word-chain-3 cross-trampoline-by-trampoline
+	restore-fail-trampoline "
 if [ "$SET" != full ]; then
 	specs=()
 	for s in "$@"; do
