@@ -204,8 +204,10 @@ do_hibernate() {
 			{ say "FAIL payload gen"; finish fail; }
 		before=$(online)
 		echo "$disk" >/sys/power/disk
-		grep -q "\[$disk\]" /sys/power/disk ||
-			{ say "FAIL /sys/power/disk does not offer $disk: $(cat /sys/power/disk)"; finish fail; }
+		if ! grep -q "\[$disk\]" /sys/power/disk; then
+			say "FAIL /sys/power/disk does not offer $disk: $(cat /sys/power/disk)"
+			finish fail
+		fi
 		[ "$hp" = 1 ] && hotplug_stress "$before"
 		say "HIBERNATE cycle=$i online=$before disk=$disk"
 		watch_start "$before"

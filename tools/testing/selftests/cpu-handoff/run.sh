@@ -119,6 +119,9 @@ Keys:
               platform enters ACPI S4, and the resumed image kernel runs
               the firmware's leave and finish methods (_WAK) with the
               restore kernel's CPUs still parked
+  fw=bios|uefi  firmware (default bios: QEMU's SeaBIOS); uefi boots OVMF
+              (Debian's ovmf: OVMF_CODE_4M.fd, a fresh copy of its
+              variable store per scenario), the kernel through its EFI stub
   failok=1    CPUs the handoff failed to park are not a failure (the
               scenario fails one on purpose: handoff_nmi_inject.fail_park)
   mces=N      mce, mce-kexec: machine checks in a row per hold, 1 s apart
@@ -265,7 +268,7 @@ qemu_start() {
 		-drive file="$data",if=virtio,format=raw,readonly=on \
 		-serial stdio -monitor unix:"$MONSOCK",server=on,wait=off \
 		-d cpu_reset -D "$log.qemu.$QRUN" \
-		"${SMBIOS_ARGS[@]}" "$@" </dev/null
+		"${SMBIOS_ARGS[@]}" "${FW_ARGS[@]}" "$@" </dev/null
 		echo $? >"$log.exit.$QRUN" ) 2>&1 | stamp >>"$log" ) &
 	QPID=$!
 	WPID=""
@@ -647,6 +650,27 @@ mkdisks() {
 	truncate -s $(((blk + 1) * 4096)) "$DATA"
 }
 
+# fw_setup TAG: the firmware arguments of the scenario's fw= key in
+# FW_ARGS.  UEFI: OVMF's code read-only, and a fresh copy of its variable
+# store, written by the firmware across the scenario's reboots.
+OVMF_DIR=${OVMF_DIR:-/usr/share/OVMF}
+fw_setup() {
+	local fw
+	fw=$(opt fw bios)
+	case $fw in
+	bios) return 0 ;;
+	uefi) ;;
+	*) FW_WHY="fw=$fw: use bios or uefi"; return 1 ;;
+	esac
+	if [ ! -f "$OVMF_DIR/OVMF_CODE_4M.fd" ] || [ ! -f "$OVMF_DIR/OVMF_VARS_4M.fd" ]; then
+		FW_WHY="fw=uefi needs OVMF in $OVMF_DIR (Debian: apt-get install ovmf)"
+		return 1
+	fi
+	cp "$OVMF_DIR/OVMF_VARS_4M.fd" "$out/$1.vars.img"
+	FW_ARGS=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_DIR/OVMF_CODE_4M.fd"
+		 -drive "if=pflash,format=raw,unit=1,file=$out/$1.vars.img")
+}
+
 # ---------------------------------------------------------------- metrics
 
 # Field from "key=value" list in $SPEC_OPTS.
@@ -883,7 +907,8 @@ make_image() {
 	# disk=platform: ACPI S4 turns the machine off without a last word;
 	# QEMU exits (1) once the image is written.
 	if [ $rc = 1 ] && [ "$(opt disk shutdown)" = platform ] &&
-		grep -q 'PM: Image saving done' "$log" && ! grep -qE 'CH: FAIL|Kernel panic' "$log"; then
+		grep -q 'PM: Image saving done' "$log" &&
+		! grep -qE 'CH: FAIL|Kernel panic' "$log"; then
 		return 0
 	fi
 	[ $rc = 0 ] && grep -q 'reboot: Power down' "$log" || {
@@ -1435,6 +1460,8 @@ for spec in "${scenarios[@]}"; do
 		SMBIOS_ARGS=(-smbios "type=1,manufacturer=${sm%%/*},product=${sm#*/}")
 	fi
 	tag=$(printf '%02d-%s' "$n" "$TNAME" | tr -c 'A-Za-z0-9_+.-' '_')
+	FW_ARGS=() FW_WHY=""
+	fw_setup "$tag" || [ -n "$FW_WHY" ]
 	RESULT_NOTE=""
 	WALL=NA
 	t_start=$(date +%s.%N)
@@ -1443,6 +1470,7 @@ for spec in "${scenarios[@]}"; do
 	for attempt in 1 2; do
 	RESULT_NOTE=""
 	[ -n "$skip" ] && { res=0; break; }
+	[ -n "$FW_WHY" ] && { fail "$FW_WHY"; res=1; break; }
 	case $KIND in
 	boot) run_boot "$tag" "$CPUS" "$smt" ;;
 	sipi-nmi) run_sipi_nmi "$tag" "$CPUS" ;;
