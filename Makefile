@@ -8,7 +8,11 @@
 #                   CPUs did, side by side
 #   make test       all tests: make check and make lint on 7.3, then the
 #                   6.12 backport's core subset (make check-backport)
-#   make check      every runner scenario (and self-tests of the runner)
+#   make check      the core runner scenarios (and self-tests of the
+#                   runner) on distro-shaped kernels (Debian's own settings
+#                   of the options that bear on a handoff, config.distro),
+#                   under SeaBIOS and, for the uefi-* ones, OVMF;
+#                   CHECK_KERNELS=tiny: on the tinyconfig test kernels
 #   make check-backport  the patched 6.12 kernel, every mechanism once
 #   make check-kexec-jump  kexec jumps, REPS=8 times each (flaky in 6.12)
 #   make deps       install Debian packages (as root)
@@ -27,9 +31,6 @@
 #                   case, the base vs the series: survived / how it died
 #   make loop       scenarios again and again (LOOP="NAME ...", RUNS=25):
 #                   "F failed of N" each, with every failure's reason
-#   make check-distro  core scenarios on distro-shaped kernels (Debian's own
-#                   settings of the options that bear on a handoff,
-#                   config.distro); not in make test yet
 #   make check-bochs  NMIs into parked CPUs under Bochs, which blocks NMI
 #                   in wait-for-SIPI as the SDM says (about an hour; not in
 #                   test; installs bochs, builds two more kernels)
@@ -65,8 +66,17 @@ PATCHED := $(BUILD)/out/patched/arch/x86/boot/bzImage
 BASELINE := $(BUILD)/out/base/arch/x86/boot/bzImage
 INITRD := $(BUILD)/guest/initramfs.cpio
 RUN := $(T)/run.sh --accel $(ACCEL) --accel-cache $(BUILD)/.accel --initrd $(INITRD)
+# The patched and unpatched kernels make check boots: distro-shaped
+# (config.distro, as Debian sets those options) where bases/BASE pins a
+# distro configuration, else the tinyconfig test kernels.
+CHECK_KERNELS ?= $(if $(shell grep -s '^DISTRO_PACKAGE' $(REPO)/bases/$(BASE)),distro,tiny)
+ifeq ($(filter tiny distro,$(CHECK_KERNELS)),)
+$(error CHECK_KERNELS=$(CHECK_KERNELS): use tiny or distro)
+endif
+CHECK_BUILDS := $(if $(filter distro,$(CHECK_KERNELS)),distro-kernels,kernels) debug-kernel
+CHECK := KERNELS=$(CHECK_KERNELS) $(REPO)/mk/check.sh
 
-.PHONY: all test deps lint-deps tree kernel baseline kernels debug-kernel guest run check check-backport check-full lint-full lint-configs check-kexec-jump measure bench soak faults loop series lint clean distclean help bochs-deps bochs-kernels check-bochs distro-kernels check-distro
+.PHONY: all test deps lint-deps tree kernel baseline kernels distro-kernel debug-kernel guest run check check-backport check-full lint-full lint-configs check-kexec-jump measure bench soak faults loop series lint clean distclean help bochs-deps bochs-kernels check-bochs distro-kernels
 
 all: kernels guest
 
@@ -115,12 +125,12 @@ run: kernels guest
 	@$(REPO)/mk/runsummary.sh $(BUILD)/run
 
 # The core scenarios: every mechanism, client and kernel pairing once.
-check: kernels debug-kernel guest
-	@SET=core $(REPO)/mk/check.sh
+check: $(CHECK_BUILDS) guest
+	@SET=core $(CHECK)
 
 # All scenarios: adds 8 and 16 vCPUs, long chains, more parameter values.
-check-full: kernels debug-kernel guest
-	@OUT=$(BUILD)/check-full SET=full $(REPO)/mk/check.sh
+check-full: $(CHECK_BUILDS) guest
+	@OUT=$(BUILD)/check-full SET=full $(CHECK)
 
 # All tests, as CI runs them: the core scenarios and the series' lint on
 # the default base, then the backport's subset.
@@ -133,8 +143,8 @@ check-backport: kernel guest
 	@OUT=$(BUILD)/check-backport SET=backport $(REPO)/mk/check.sh
 
 # Kexec jumps, repeated (REPS=8): 6.12's own kexec jump is flaky under TCG.
-check-kexec-jump: kernels guest
-	@OUT=$(BUILD)/check-kexec-jump $(REPO)/mk/check.sh kexec-jump
+check-kexec-jump: $(CHECK_BUILDS) guest
+	@OUT=$(BUILD)/check-kexec-jump $(CHECK) kexec-jump
 
 # Under Bochs, which blocks NMI in wait-for-SIPI as the SDM says: INIT
 # parking survives NMIs, 6.12's does not (about an hour; results/bochs.md).
@@ -148,14 +158,11 @@ bochs-kernels: tree
 check-bochs: bochs-deps bochs-kernels guest
 	@$(REPO)/mk/check-bochs.sh
 
-distro-kernels: tree
+distro-kernel: tree
 	@$(REPO)/mk/kernel.sh distro
-	@$(REPO)/mk/kernel.sh distro-base
 
-# The core scenarios users' kernels meet most, on distro-shaped builds:
-# the options of config.distro as Debian sets them.  Not in make test yet.
-check-distro: distro-kernels guest
-	@SET=distro KERNELS=distro $(REPO)/mk/check.sh
+distro-kernels: distro-kernel
+	@$(REPO)/mk/kernel.sh distro-base
 
 measure: kernels guest
 	@$(REPO)/mk/measure.sh
@@ -170,8 +177,8 @@ faults: kernels guest
 	@$(REPO)/mk/faults.sh
 
 # Rare failures counted: LOOP="scenario ..." RUNS=25 (not in make test).
-loop: $(if $(filter $(DEFAULT_BASE),$(BASE)),kernels debug-kernel,kernel) guest
-	@SET=$(if $(filter $(DEFAULT_BASE),$(BASE)),full,backport) $(REPO)/mk/loop.sh
+loop: $(if $(filter $(DEFAULT_BASE),$(BASE)),$(CHECK_BUILDS),kernel) guest
+	@KERNELS=$(if $(filter $(DEFAULT_BASE),$(BASE)),$(CHECK_KERNELS),tiny) SET=$(if $(filter $(DEFAULT_BASE),$(BASE)),full,backport) $(REPO)/mk/loop.sh
 
 lint-deps:
 	@$(REPO)/mk/deps.sh lint
@@ -181,13 +188,16 @@ lint-deps:
 series: tree
 	@DRAFT=$(DRAFT) $(REPO)/mk/series.sh
 
-# lint writes the series itself: a draft if no real identity is set.
-lint: tree lint-deps
-	@DRAFT=$(DRAFT) LINT=quick $(REPO)/mk/lint.sh
+# lint writes the series itself: a draft if no real identity is set.  It
+# builds the series with the configuration of make check's patched kernel.
+LINT_BUILD := $(if $(filter distro,$(CHECK_KERNELS)),distro-kernel,kernel)
+LINT_ENV := LINT_KERNEL=$(if $(filter distro,$(CHECK_KERNELS)),distro,patched)
+lint: $(LINT_BUILD) lint-deps
+	@DRAFT=$(DRAFT) LINT=quick $(LINT_ENV) $(REPO)/mk/lint.sh
 
 # lint, building bzImage after every patch and the admin-guide's htmldocs.
-lint-full: tree lint-deps
-	@DRAFT=$(DRAFT) LINT=full $(REPO)/mk/lint.sh
+lint-full: $(LINT_BUILD) lint-deps
+	@DRAFT=$(DRAFT) LINT=full $(LINT_ENV) $(REPO)/mk/lint.sh
 
 # The series in the configurations the test kernel is not.
 lint-configs: kernel

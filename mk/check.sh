@@ -14,9 +14,18 @@
 . "$(dirname "$0")/lib.sh"
 
 T=$REPO/tools/testing/selftests/cpu-handoff
-# KERNELS=distro (make check-distro): the distro-shaped builds stand in
-# for the patched and unpatched kernels.
-case ${KERNELS:-tiny} in
+# The patched and unpatched kernels the scenarios boot: the distro-shaped
+# builds (config.distro: the options that bear on a handoff as Debian sets
+# them), or with KERNELS=tiny the test kernels alone (tinyconfig and the
+# test fragments: quicker to build while working).  The debug kernel is
+# the tiny one with config.debug either way.  The backport's share of
+# make test boots its tiny patched kernel (make check-backport), and so
+# does a base with no distro configuration pinned (bases/BASE: DISTRO_*).
+SET=${SET:-core}
+if [ "$SET" = backport ] || [ -z "$(base_get DISTRO_PACKAGE)" ]; then
+	KERNELS=${KERNELS:-tiny}
+fi
+case ${KERNELS:-distro} in
 tiny) PDIR=patched BDIR=base ;;
 distro) PDIR=distro BDIR=distro-base ;;
 *) die "KERNELS=$KERNELS: use tiny or distro" ;;
@@ -31,14 +40,11 @@ SET=${SET:-core}
 U=$BASE
 case $SET in
 core | full) ;;
-# make check-distro: the core scenarios that users' kernels meet most,
-# booted on the distro-shaped builds (KERNELS=distro).
-distro) ;;
 # The backport's share of make test: the patched kernel alone, every
 # mechanism and client once (its comparison with the unpatched base, and
 # the debug kernel, are in make check BASE=6.12).
 backport) ;;
-*) die "SET=$SET: use core, full, backport or distro" ;;
+*) die "SET=$SET: use core, full or backport" ;;
 esac
 RUN=("$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel"
      --initrd "$BUILD/guest/initramfs.cpio" --kernel patched="$P")
@@ -139,6 +145,12 @@ rel=want=TRAMPOLINE~released=3~release_fallbacks=0
 # set_memory_rw() flushes TLBs on every CPU, so held CPUs must be let go
 # first.
 pi=append=hibernate=protect_image
+# UEFI (uefi-*): OVMF boots the kernel through its EFI stub, and the
+# kernel finds the CPUs in the MADT that EFI's configuration table points
+# at.  Each checks that the APs were there and were parked: a kernel
+# without EFI (the tiny debug kernel, selftest-uefi-kernel-without-efi)
+# comes up with one CPU under OVMF, parks nothing, and must fail.
+u=fw=uefi
 # NMIs into the switch to the trampoline's page tables, widened on purpose
 # by the test bed (testbed/files.patch): the CPUs on their way in get an
 # NMI every 20 us while the controlling CPU waits for them, and spend
@@ -190,6 +202,12 @@ set -- \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools-s:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=kexec-tools-s-patched" \
 	"kexec:kernels=patched:$c:cycles=3:client=kexec-tools:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:want2=trampoline~area~[mem~0x00e00000-0x00e1ffff]~reserved,~as~the~previous~kernel~left~it:name=kexec-tools-l-trampoline" \
 	"kexec:kernels=patched:$c:cycles=2:client=kexec-tools-s:$t:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:name=kexec-tools-s-trampoline" \
+	"hibernate:k=patched:$c:$u:cycles=1:want=restore^~parked~3~CPUs~with~init:name=uefi-hibernate-patched-nosmt" \
+	"cross:image=base:restore=patched:$c:$u:cycles=1:want=restore^~parked~3~CPUs~with~init:name=uefi-cross-$U-by-patched" \
+	"kexec:kernels=patched:$c:$u:cycles=1:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=uefi-kexec-patched" \
+	"kexec:kernels=patched:$c:$u:cycles=1:client=kexec-tools:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:name=uefi-kexec-tools-l-patched" \
+	"kexec:kernels=patched:$c:$u:$t:cycles=2:client=kexec-tools:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:want2=trampoline~area~[mem~0x00e00000-0x00e1ffff]~reserved,~as~the~previous~kernel~left~it:name=uefi-kexec-tools-l-trampoline" \
+	"hibernate:k=debug:$c:$u:cycles=1:failwith=count=1~expected=2:name=selftest-uefi-kernel-without-efi" \
 	"nmi:image=patched:restore=base:$c:cycles=1:$(nmi_expect base restore):name=nmi-patched-restored-by-$U" \
 	"nmi:image=base:restore=patched:$c:cycles=1:$(nmi_expect patched restore):name=nmi-$U-restored-by-patched" \
 	"nmi-kexec:kernels=base,patched:$c:cycles=1:$(nmi_expect base kexec):name=nmi-kexec-$U-to-patched" \
@@ -296,12 +314,6 @@ full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	kexec-panic-in-shutdown-$U kexec-panic-in-shutdown-trampoline
 	debug-cross-$U-by-debug debug-cross-debug-by-$U debug-kexec-jump
 	restore-fail-trampoline-in-arch-resume-protect-image "
-distro=" boot-patched-nosmt hibernate-patched-nosmt hibernate-$U-nosmt
-	cross-$U-by-patched cross-patched-by-$U cross-patched-by-patched
-	restore-fail-patched kexec-patched-chain-3 kexec-tools-l-patched
-	kexec-tools-s-patched hibernate-trampoline-nosmt
-	cross-trampoline-by-trampoline kexec-trampoline-chain-3
-	kexec-tools-l-trampoline "
 backport=" boot-patched-nosmt kselftest-patched kselftest-trampoline
 	kselftest-release-word hibernate-patched-nosmt hibernate-trampoline-nosmt
 	hibernate-release-word-nosmt restore-fail-patched kexec-patched-chain-3
@@ -317,7 +329,6 @@ if [ "$SET" != full ]; then
 		case $SET in
 		core) case $full_only in *[[:space:]]"${s##*:name=}"[[:space:]]*) continue ;; esac ;;
 		backport) case $backport in *[[:space:]]"${s##*:name=}"[[:space:]]*) ;; *) continue ;; esac ;;
-		distro) case $distro in *[[:space:]]"${s##*:name=}"[[:space:]]*) ;; *) continue ;; esac ;;
 		esac
 		specs+=("$s")
 	done

@@ -9,7 +9,8 @@
 #   bochs, bochs-base  patched and base, plus config.bochs (the PIIX ATA
 #            disks Bochs emulates: Bochs has no virtio), for make check-bochs
 #   distro, distro-base  patched and base, plus the options of
-#            config.distro as Debian sets them (mk/distro-config.sh)
+#            config.distro as Debian sets them (mk/distro-config.sh), and
+#            config.distro-extra's on top (what a scenario needs)
 # Config: x86_64 tinyconfig + tools/testing/selftests/cpu-handoff/config
 # (+ config.test, the test-only options, + config.checks: kernel IBT, FRED
 # and noinstr validation, for what no emulator here runs).  The config is
@@ -27,8 +28,8 @@ patched) src=$BUILD/linux ;;
 base) src=$BUILD/linux-base ;;
 debug) src=$BUILD/linux frags="$frags $T/config.debug" ;;
 bochs) src=$BUILD/linux frags="$frags $T/config.bochs" ;;
-distro) src=$BUILD/linux frags="$frags $("$REPO/mk/distro-config.sh")" ;;
-distro-base) src=$BUILD/linux-base frags="$frags $("$REPO/mk/distro-config.sh")" ;;
+distro) src=$BUILD/linux frags="$frags $("$REPO/mk/distro-config.sh") $T/config.distro-extra" ;;
+distro-base) src=$BUILD/linux-base frags="$frags $("$REPO/mk/distro-config.sh") $T/config.distro-extra" ;;
 bochs-base) src=$BUILD/linux-base frags="$frags $T/config.bochs" ;;
 *) die "unknown kernel variant '$variant' (patched, base, debug, bochs, bochs-base, distro or distro-base)" ;;
 esac

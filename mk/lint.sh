@@ -57,8 +57,11 @@ DRAFT=${DRAFT:-0} "$REPO/mk/series.sh" >>"$L/series.log" 2>&1 || {
 }
 sed 's/^ */# /' "$L/series.log" | grep -v '^# no real identity' || true
 ls "$series"/0001-*.patch >/dev/null 2>&1 || die "no series in $series; run 'make series'"
-config=$BUILD/out/patched/.config
-[ -f "$config" ] || die "$config is missing; run 'make kernel' first"
+# The configuration of the patched kernel make check boots (LINT_KERNEL:
+# distro, the distro-shaped build, or patched, the tinyconfig one).
+kdir=$BUILD/out/${LINT_KERNEL:-patched}
+config=$kdir/.config
+[ -f "$config" ] || die "$config is missing; build that kernel first (make lint does)"
 
 # 1. git am onto a fresh base.
 rm -rf "$tree"
@@ -259,7 +262,7 @@ fi
 # 4b. What no emulator here runs, checked on the patched kernel's build:
 # it is built with kernel IBT, FRED and noinstr validation
 # (config.checks), and mk/kernel.sh fails on any objtool warning.
-k=$BUILD/out/patched
+k=$kdir
 miss=""
 for o in CONFIG_X86_KERNEL_IBT CONFIG_X86_FRED CONFIG_NOINSTR_VALIDATION; do
 	grep -qx "$o=y" "$k/.config" || miss="$miss $o"
