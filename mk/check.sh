@@ -294,7 +294,10 @@ set -- \
 [ ! -f "$BUILD/linux/tools/testing/selftests/kexec/test_kexec_jump.c" ] ||
 	set -- "$@" "kexec-jump:k=patched:$c:cycles=1:client=upstream:offline=2:want=cpu_handoff^~kexec-jump^~parked~3~CPUs:name=kexec-jump-upstream-selftest"
 
-# Only in the full set: the same paths again, bigger or longer.
+# Only in the full set: the same paths again, bigger or longer, and (last
+# line) cases the core set covers in parts: kexec-tools' kexec -s with
+# INIT and kexec_file_load with the trampoline; the first of the two
+# machine checks in a row; a release-word image restored by its own kernel.
 full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	hibernate-patched-after-smt-toggle kexec-trampoline-taken-back-by-init
 	kexec-$U+trampoline-chain kexec-$U+patched-chain
@@ -313,14 +316,16 @@ full_only=" hibernate-patched-nosmt-16cpus kexec-patched-chain-3-16cpus
 	hibernate-release-word-nmi-into-switch restore-fail-at-syscore-protect-image
 	kexec-panic-in-shutdown-$U kexec-panic-in-shutdown-trampoline
 	debug-cross-$U-by-debug debug-cross-debug-by-$U debug-kexec-jump
-	restore-fail-trampoline-in-arch-resume-protect-image "
+	restore-fail-trampoline-in-arch-resume-protect-image
+	kexec-tools-s-trampoline mce-trampoline-restored-by-trampoline
+	cross-release-word-by-release-word "
 backport=" boot-patched-nosmt kselftest-patched kselftest-trampoline
 	kselftest-release-word hibernate-patched-nosmt hibernate-trampoline-nosmt
 	hibernate-release-word-nosmt restore-fail-patched kexec-patched-chain-3
 	kexec-trampoline-chain-3 kexec-release-word-chain-3
 	cross-patched-by-patched kexec-tools-l-patched
 	hibernate-patched-after-offlining-by-hand
-	kexec-patched-after-offlining-by-hand selftest-cpu-missing-after-resume
+	kexec-patched-after-offlining-by-hand
 	kexec-tools-l-release-word-chain-3 cross-trampoline-by-trampoline
 	restore-fail-trampoline "
 if [ "$SET" != full ]; then
