@@ -43,7 +43,7 @@
 #   make clean      drop build outputs, keep the unpacked base
 #
 # Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto,
-# BASE=7.3 (the default, the file BASE: mainline) or BASE=6.12 (the LTS
+# CHECK_KERNELS=distro|tiny (what make check boots), BASE=7.3 (the default, the file BASE: mainline) or BASE=6.12 (the LTS
 # backport, in build/base-6.12/).
 
 SHELL := /bin/bash
@@ -81,7 +81,7 @@ CHECK := KERNELS=$(CHECK_KERNELS) $(REPO)/mk/check.sh
 all: kernels guest
 
 help:
-	@sed -n '3,43p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^$$/p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(REPO)/mk/deps.sh
