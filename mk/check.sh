@@ -342,7 +342,7 @@ fi
 # ONLY="NAME ...": just these scenarios (for a quick look while working).
 only "$@"
 set -- "${SPECS[@]}"
-echo "# make check, SET=$SET: $# scenarios"
+echo "# make check, SET=$SET, KERNELS=${KERNELS:-distro}: $# scenarios"
 
 "${RUN[@]}" --out "$OUT" "$@" | tee -a "$OUT.tap"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1

@@ -20,6 +20,14 @@ grep -q '^[0-9]* passed, [0-9]* failed' "$tap" ||
 	grep -q '^# [0-9]* passed' "$tap" || die "$tap is not a finished make check run"
 
 commit=$(git -C "$REPO" rev-parse --short HEAD)
+# Which kernels the run booted (mk/check.sh says; KERNELS= for a TAP file
+# from before it did).
+k=$(sed -n 's/^# make check, SET=[a-z]*, KERNELS=\([a-z]*\):.*/\1/p' "$tap" | head -n 1)
+case ${k:-${KERNELS:-}} in
+distro) kernels="distro-shaped kernels (config.distro as Debian sets it), the debug kernel on tinyconfig; uefi-* under OVMF, the rest under SeaBIOS" ;;
+tiny) kernels="tinyconfig test kernels, under SeaBIOS (uefi-* under OVMF)" ;;
+*) kernels="kernels not recorded" ;;
+esac
 dirty=$(git -C "$REPO" status --porcelain --untracked-files=no | grep -q . && echo " (with uncommitted changes)" || true)
 
 # result NAME: pass, FAIL, TODO or "-" (not run)
@@ -89,7 +97,8 @@ nmi() {
 	echo
 	echo "Commit $commit$dirty, base $(base_get BASE_PACKAGE) $(base_get BASE_DEBVERSION),"
 	echo "$(date -u +%Y-%m-%d), QEMU/TCG on the project machine"
-	echo "(2 cores), 4 vCPUs unless the name says otherwise.  Made by"
+	echo "(2 cores), 4 vCPUs unless the name says otherwise; $kernels."
+	echo "Made by"
 	echo "\`mk/summary.sh\` from the TAP output; the cover letter quotes the"
 	echo "part between the markers."
 	echo
