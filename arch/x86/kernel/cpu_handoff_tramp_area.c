@@ -5,7 +5,8 @@
  * the same virtual address in each (asm/cpu_handoff_trampoline.h).
  *
  * It is taken out of the memory map before anything can be allocated in
- * it, and reserved in the E820 table, so it is in no hibernation image
+ * it, and reserved in the E820 table (and, under UEFI, carved out of the
+ * boot services memory it may lie in), so it is in no hibernation image
  * and reserved in the table kexec hands to the next kernel: a CPU that
  * one kernel parks there is still parked there, intact, when the next
  * kernel runs.  The code page is mapped at CPU_HANDOFF_TRAMPOLINE_VADDR,
@@ -18,6 +19,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
+#include <linux/efi.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/memblock.h>
@@ -40,6 +42,28 @@ struct handoff_tramp handoff_tramp = {
 };
 
 static bool area_adopted __initdata;
+
+/*
+ * UEFI firmware may have put boot services data where the area is (OVMF
+ * does: one region from 9 MiB to 21 MiB).  efi_reserve_boot_services()
+ * would find part of that region reserved, keep all of it for good and
+ * mark it runtime memory: 12 MiB lost at every boot there.  Carve the
+ * area out of the region instead, as the ESRT is: the rest is freed with
+ * the other boot services memory, and the EFI memory map, which kexec
+ * hands on, has the area as runtime memory too.
+ */
+static void __init reserve_in_efi_map(u64 start, u64 size)
+{
+	efi_memory_desc_t md;
+
+	if (!efi_enabled(EFI_MEMMAP) || efi_enabled(EFI_PARAVIRT) ||
+	    efi_mem_desc_lookup(start, &md))
+		return;
+	if (md.type != EFI_BOOT_SERVICES_DATA || (md.attribute & EFI_MEMORY_RUNTIME) ||
+	    start + size > md.phys_addr + (md.num_pages << EFI_PAGE_SHIFT))
+		return;
+	efi_mem_reserve(start, size);
+}
 
 /**
  * cpu_handoff_reserve_area() - take the trampoline area out of use
@@ -99,6 +123,7 @@ void __init cpu_handoff_reserve_area(void)
 		e820__range_update_table(e820_table_kexec, start, size,
 					 E820_TYPE_RAM, E820_TYPE_RESERVED);
 		e820__update_table(e820_table_kexec);
+		reserve_in_efi_map(start, size);
 	}
 	handoff_tramp.reserved = true;
 	area_adopted = adopted;

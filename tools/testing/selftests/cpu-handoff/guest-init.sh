@@ -132,6 +132,28 @@ say "BOOT kernel=$(uname -r) step=$step online=$(online)" \
 	"present=$(cat /sys/devices/system/cpu/present) smt=$smt"
 say "VERSION $(cat /proc/version)"
 tramp_counts
+
+# Under UEFI, the EFI runtime map (the one kexec hands on) must have the
+# trampoline area as a region of its own: firmware's boot services memory
+# around it is freed, not kept for good as runtime memory.
+efi_area() {
+	rm=/sys/firmware/efi/runtime-map tr=/sys/kernel/debug/cpu_handoff/trampoline
+	[ -d $rm ] && [ -r $tr ] || return 0
+	s=$(($(awk '$1 == "phys" { print $2 }' $tr)))
+	e=$((s + $(awk '$1 == "size" { print $2 }' $tr)))
+	for d in "$rm"/*; do
+		a=$(($(cat "$d/phys_addr")))
+		b=$((a + $(($(cat "$d/num_pages"))) * 4096))
+		[ $a -lt $e ] && [ $b -gt $s ] || continue
+		if [ $a != $s ] || [ $b != $e ]; then
+			say "FAIL efi: the trampoline area lies in runtime region" \
+				"$(printf '%#x-%#x' $a $b), type $(cat "$d/type")"
+			finish fail
+		fi
+		say "EFI trampoline area $(printf '%#x-%#x' $a $b) a runtime region of its own"
+	done
+}
+efi_area
 # NMIs the kernel's handler took on each online CPU so far: after a
 # handoff with NMIs into the parked CPUs, whether any reached this kernel.
 nmis() {
