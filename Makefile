@@ -43,8 +43,9 @@
 #   make clean      drop build outputs, keep the unpacked base
 #
 # Everything is built under build/.  Variables: CPUS=4 CYCLES=2 ACCEL=auto,
-# CHECK_KERNELS=distro|tiny (what make check boots), BASE=7.3 (the default, the file BASE: mainline) or BASE=6.12 (the LTS
-# backport, in build/base-6.12/).
+# CHECK_KERNELS=distro|tiny (what make check boots), BASE=7.3 (the
+# default, the file BASE: mainline) or BASE=6.12 (the LTS backport, in
+# build/base-6.12/).
 
 SHELL := /bin/bash
 REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
