@@ -114,13 +114,7 @@ guest: tree
 # The main job: the same hibernation and kexec on the series and on
 # unpatched base, side by side.
 run: kernels guest
-	@rm -rf $(BUILD)/run
-	@$(RUN) --kernel patched=$(PATCHED) --kernel base=$(BASELINE) --out $(BUILD)/run \
-		boot:k=patched:cpus=$(CPUS):name=boot-nosmt \
-		hibernate:k=patched:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt-series \
-		hibernate:k=base:cpus=$(CPUS):cycles=$(CYCLES):name=hibernate-nosmt-$(BASE) \
-		kexec:kernels=patched:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt-series \
-		kexec:kernels=base:cpus=$(CPUS):cycles=$(CYCLES):name=kexec-nosmt-$(BASE)
+	@CPUS=$(CPUS) CYCLES=$(CYCLES) $(REPO)/mk/run.sh $(RUN) --kernel patched=$(PATCHED) --kernel base=$(BASELINE)
 	@echo; echo "What the CPUs did:"; $(REPO)/mk/report.sh $(BUILD)/run
 	@echo; echo "Side by side (to user: restore kernel's image loaded -> image kernel's user space):"
 	@$(REPO)/mk/runsummary.sh $(BUILD)/run

@@ -27,11 +27,13 @@ for b in $BENCH; do
 	for n in $CPU_LIST; do
 		for k in $KERNELS; do
 			# "trampoline" is the patched kernel told to use it
-			a=""
-			[ $k = trampoline ] && a=":append=cpu_handoff=trampoline"
+			a=()
+			[ $k = trampoline ] && a=("append cpu_handoff=trampoline")
 			case $b in
-			restore) specs+=("cross:image=$k:restore=$k:cpus=$n:cycles=$REPS$a:name=restore-$k-$n") ;;
-			kexec) specs+=("kexec:kernels=$k:cpus=$n:cycles=$REPS$a:name=kexec-$k-$n") ;;
+			restore) specs+=("$(scenario_file "$OUT/scenarios" "restore-$k-$n" "kind cross" \
+				"image $k" "restore $k" "cpus $n" "cycles $REPS" "${a[@]}")") ;;
+			kexec) specs+=("$(scenario_file "$OUT/scenarios" "kexec-$k-$n" "kind kexec" \
+				"kernels $k" "cpus $n" "cycles $REPS" "${a[@]}")") ;;
 			esac
 		done
 	done

@@ -19,29 +19,20 @@ B=$BUILD/out/bochs-base/arch/x86/boot/bzImage
 OUT=${OUT:-$BUILD/check-bochs}
 JOBS=${BOCHS_JOBS:-2}
 [ -f "$P" ] && [ -f "$B" ] || die "no Bochs kernels; run 'make bochs-kernels'"
-RUN=("$T/run.sh" --emu bochs --mem 256 --initrd "$BUILD/guest/initramfs.cpio"
+RUN=("$T/run.sh" --emu bochs --mem 256 --base "$BASE" --initrd "$BUILD/guest/initramfs.cpio"
      --kernel patched="$P" --kernel base="$B")
 
 [ "${SUMMARY_ONLY:-0}" = 1 ] || { rm -rf "$OUT" "$OUT.tap"; mkdir -p "$OUT"; }
 
-c=cpus=4
-# The NMIs of an INIT-parked CPU: Bochs keeps one pending in wait-for-SIPI
-# and delivers it right after the SIPI, at the first instruction of the
-# incoming kernel's real-mode trampoline, through real-mode vector 2
-# (bochs.sh points it at a NOP; IRET stub and logs each CPU that takes it).
-# A CPU parked in the trampoline takes its NMIs there and keeps none.
-rm=took~an~NMI~in~real~mode
-tf=failwith=triple~fault
-set -- \
-	"nmi-kexec:kernels=patched:$c:cycles=1:nmi=5:want=cpu_handoff^~kexec^~parked~3~CPUs~with~init:want2=$rm:name=bochs-nmi-kexec-series-to-series" \
-	"nmi-kexec:kernels=patched,base:$c:cycles=1:nmi=5:want=$rm:name=bochs-nmi-kexec-series-to-6.12" \
-	"nmi-kexec:kernels=base,patched:$c:cycles=1:nmi=5:$tf:name=bochs-nmi-kexec-6.12-to-series-must-die" \
-	"nmi-kexec:kernels=patched:$c:cycles=1:nmi=5:append=cpu_handoff=off:$tf:name=bochs-nmi-kexec-cpu_handoff-off-must-die" \
-	"nmi-kexec:kernels=patched:$c:cycles=1:nmi=5:append=cpu_handoff=trampoline:want=cpu_handoff^~kexec^~parked~3~CPUs~with~trampoline:shun=$rm:name=bochs-nmi-kexec-trampoline" \
-	"nmi:image=patched:restore=patched:$c:cycles=1:nmi=5:want=$rm:name=bochs-nmi-restore-series-by-series" \
-	"nmi:image=base:restore=patched:$c:cycles=1:nmi=5:want=$rm:name=bochs-nmi-restore-6.12-by-series" \
-	"nmi:image=patched:restore=base:$c:cycles=1:nmi=5:$tf:name=bochs-nmi-restore-series-by-6.12-must-die"
-only "$@"
+# The scenarios: sets/bochs.  The NMIs of an INIT-parked CPU: Bochs keeps
+# one pending in wait-for-SIPI and delivers it right after the SIPI, at
+# the first instruction of the incoming kernel's real-mode trampoline,
+# through real-mode vector 2 (bochs.sh points it at a NOP; IRET stub and
+# logs each CPU that takes it).  A CPU parked in the trampoline takes its
+# NMIs there and keeps none.
+names=$(set_names bochs) || exit 1
+# shellcheck disable=SC2086
+only $names
 set -- "${SPECS[@]}"
 echo "# make check-bochs: $# scenarios, $JOBS at a time"
 
@@ -103,7 +94,7 @@ echo "# where the NMIs went:"
 n=0
 for s in "$@"; do
 	n=$((n + 1))
-	name=${s##*:name=}
+	name=$(tap_name "$s")
 	j=$(((n - 1) % JOBS))
 	log=$(ls "$OUT/$j"/[0-9][0-9]-"$name".log 2>/dev/null | head -n 1)
 	res=$(grep -E "^(ok|not ok) $n - $name( |$)" "$OUT.tap" | sed 's/ [0-9]* - .*//')

@@ -23,14 +23,14 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 t=append=cpu_handoff=trampoline
-# cell: WHERE|PARKER|spec without kind
+# cell: WHERE|PARKER|the scenario's keys, as key=value words
 cells=(
-	"restore|$BASE (HLT)|image=patched:restore=base"
-	"restore|series, INIT|image=base:restore=patched"
-	"restore|series, trampoline|image=patched:restore=patched:$t"
+	"restore|$BASE (HLT)|image=patched restore=base"
+	"restore|series, INIT|image=base restore=patched"
+	"restore|series, trampoline|image=patched restore=patched $t"
 	"kexec|$BASE (HLT)|kernels=base,patched"
 	"kexec|series, INIT|kernels=patched,base"
-	"kexec|series, trampoline|kernels=patched,base:$t"
+	"kexec|series, trampoline|kernels=patched,base $t"
 )
 specs=()
 for f in $FAULTS; do
@@ -45,8 +45,12 @@ for f in $FAULTS; do
 		esac
 		id=$(echo "$f-$w-$p" | tr -c 'a-z0-9.\n' '-' | tr -s '-')
 		id=${id%-}
+		keys=("kind $kind" "cpus $CPUS" "cycles 1" "hold 2000")
+		for kv in $s; do
+			keys+=("${kv%%=*} ${kv#*=}")
+		done
 		for r in $(seq -w 1 "$RUNS"); do
-			specs+=("$kind:$s:cpus=$CPUS:cycles=1:hold=2000:name=$id-r$r")
+			specs+=("$(scenario_file "$OUT/scenarios" "$id-r$r" "${keys[@]}")")
 		done
 		echo "$id|$f|$w|$p" >>"$OUT/cells"
 	done

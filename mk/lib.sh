@@ -130,12 +130,42 @@ new_files() (
 	done | sort -u
 )
 
-# only SPEC...: into SPECS, the runner scenarios whose name= is one of
-# $ONLY's words, or all of them if ONLY is empty (make check, check-bochs).
+# only NAME...: into SPECS, the scenarios named by one of $ONLY's words,
+# or all of them if ONLY is empty (make check, check-bochs).  ONLY may name
+# a scenario as TAP does, with the base's version for the word "base"
+# (kexec-7.3+patched-chain), or as its file (kexec-base+patched-chain).
 only() {
 	local s
 	SPECS=()
 	for s in "$@"; do
-		case " ${ONLY:-${s##*:name=}} " in *" ${s##*:name=} "*) SPECS+=("$s") ;; esac
+		case " ${ONLY:-$s} " in
+		*" $s "* | *" $(tap_name "$s") "*)
+			SPECS+=("$s") ;;
+		esac
 	done
+}
+
+# tap_name NAME: a scenario's name as TAP says it, the word "base" read
+# as the base's version (run.sh --base).
+tap_name() {
+	echo "$1" | sed -E "s/(^|[-+])base([-+]|\$)/\\1$BASE\\2/g;
+			    s/(^|[-+])base([-+]|\$)/\\1$BASE\\2/g"
+}
+
+# scenario_file DIR NAME LINE...: write a scenario made up on the spot
+# (make bench, faults, soak, measure, run) as DIR/NAME, one "key value"
+# LINE per line (the runner's scenario.sh), and print its path.
+scenario_file() {
+	local dir=$1 name=$2
+	shift 2
+	mkdir -p "$dir"
+	printf '%s\n' "$@" >"$dir/$name"
+	echo "$dir/$name"
+}
+
+# set_names SET: the scenario names of sets/SET of the runner.
+set_names() {
+	local f=$REPO/tools/testing/selftests/cpu-handoff/sets/$1
+	[ -f "$f" ] || die "no scenario set $1 ($f)"
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$f"
 }

@@ -12,13 +12,14 @@ CYCLES=${CYCLES:-3}
 OUT=${OUT:-$BUILD/measure/$K}
 rm -rf "$OUT"
 mkdir -p "$OUT"
+S=$OUT/scenarios
 specs=()
 for n in $CPU_LIST; do
-	specs+=("hibernate:k=$K:cpus=$n:cycles=$CYCLES:name=hibernate-$n"
-		"cross:image=$K:restore=$K:cpus=$n:cycles=1:name=cross-$n"
-		"kexec:kernels=$K:cpus=$n:cycles=$CYCLES:name=kexec-$n"
-		"nmi:image=$K:restore=$K:cpus=$n:cycles=1:name=nmi-resume-$n"
-		"nmi-kexec:kernels=$K:cpus=$n:cycles=1:name=nmi-kexec-$n")
+	specs+=("$(scenario_file "$S" "hibernate-$n" "kind hibernate" "kernel $K" "cpus $n" "cycles $CYCLES")"
+		"$(scenario_file "$S" "cross-$n" "kind cross" "image $K" "restore $K" "cpus $n" "cycles 1")"
+		"$(scenario_file "$S" "kexec-$n" "kind kexec" "kernels $K" "cpus $n" "cycles $CYCLES")"
+		"$(scenario_file "$S" "nmi-resume-$n" "kind nmi" "image $K" "restore $K" "cpus $n" "cycles 1")"
+		"$(scenario_file "$S" "nmi-kexec-$n" "kind nmi-kexec" "kernels $K" "cpus $n" "cycles 1")")
 done
 "$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel" --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
 	--kernel "$K=$BUILD/out/$K/arch/x86/boot/bzImage" "${specs[@]}" | tee "$OUT/tap"

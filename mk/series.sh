@@ -3,8 +3,8 @@
 # make series: the mailing-list series, from MANIFEST.
 #
 # Every "patch:" block of MANIFEST becomes one commit on the pinned base:
-# its patches/ entries ("hook:") applied, its new files ("file:") added
-# whole, and, if it adds files, the top-level MAINTAINERS entry merged
+# its patches/ entries ("hook:") applied, its new files ("file:", or
+# "dir:" for every new file under a directory) added whole, and, if it adds files, the top-level MAINTAINERS entry merged
 # into MAINTAINERS in sorted position with the F: lines that exist so far.
 # The commit message is the first hook's mail body, or "body: FILE".
 #
@@ -79,7 +79,7 @@ fi
 awk -v OFS='\t' '
 	/^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
 	/^patch:/ { n++; sub(/^patch:[[:space:]]*/, ""); print n, "subject", $0; next }
-	/^[[:space:]]+(file|hook|body):/ { k = $1; sub(/:$/, "", k); print n, k, $2; next }
+	/^[[:space:]]+(file|dir|hook|body):/ { k = $1; sub(/:$/, "", k); print n, k, $2; next }
 	/^[[:space:]]+baseline[[:space:]]*$/ {
 		printf "MANIFEST: \"baseline\" is gone: test-bed-only material goes in testbed/ (testbed/README.md)\n" > "/dev/stderr"
 		bad = 1; next
@@ -87,7 +87,18 @@ awk -v OFS='\t' '
 	/^[[:space:]]+check:/ { next }
 	{ printf "MANIFEST: cannot parse: %s\n", $0 > "/dev/stderr"; bad = 1 }
 	END { exit bad }
-' "$REPO/MANIFEST" >"$work/items" || die "MANIFEST has lines it cannot parse"
+' "$REPO/MANIFEST" >"$work/items.raw" || die "MANIFEST has lines it cannot parse"
+# "dir: D/" stands for every new file under D (the runner's scenario files
+# and sets): one "file:" item each, in the same block.
+new_files >"$work/files.all"
+while IFS=$'\t' read -r n k v; do
+	if [ "$k" = dir ]; then
+		grep "^${v%/}/" "$work/files.all" | sed "s|^|$n\tfile\t|" ||
+			echo "MANIFEST: no new file under $v" >&2
+	else
+		printf '%s\t%s\t%s\n' "$n" "$k" "$v"
+	fi
+done <"$work/items.raw" >"$work/items"
 
 # Each new file and each patches/ entry in exactly one block.
 new_files >"$work/files.want"

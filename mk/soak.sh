@@ -17,10 +17,13 @@ KX=${SOAK_KEXECS:-50}
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
+S=$OUT/scenarios
 specs=()
 for m in init trampoline; do
-	specs+=("hibernate:k=patched:cpus=$N:cycles=$CYC:append=cpu_handoff=$m:name=soak-hibernate-$m"
-		"kexec:kernels=patched:cpus=$N:cycles=$KX:append=cpu_handoff=$m:name=soak-kexec-$m")
+	specs+=("$(scenario_file "$S" "soak-hibernate-$m" "kind hibernate" "kernel patched" \
+			"cpus $N" "cycles $CYC" "append cpu_handoff=$m")"
+		"$(scenario_file "$S" "soak-kexec-$m" "kind kexec" "kernels patched" \
+			"cpus $N" "cycles $KX" "append cpu_handoff=$m")")
 done
 "$T/run.sh" --accel "${ACCEL:-auto}" --accel-cache "$BUILD/.accel" \
 	--initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
