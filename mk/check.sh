@@ -84,7 +84,9 @@ rc=0 answer=""
 if [ -n "${SIPI_NMI_ANSWER:-}" ]; then
 	answer=$SIPI_NMI_ANSWER
 elif [ "$SET" != backport ]; then
-	"${RUN[@]}" --out "$OUT/experiment" experiment-nmi-in-wait-for-sipi | tee -a "$OUT.tap"
+	exp=$(set_names experiment) || exit 1
+	# shellcheck disable=SC2086
+	"${RUN[@]}" --out "$OUT/experiment" $exp | tee -a "$OUT.tap"
 	rc=${PIPESTATUS[0]}
 	answer=$(cat "$OUT/experiment/sipi-nmi.answer" 2>/dev/null)
 fi

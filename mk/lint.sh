@@ -21,6 +21,7 @@
 #      LINT=full the admin-guide too (kernel-parameters.txt is included
 #      there as a literal block, so Sphinx does not parse our entry).
 #      No warning from our text.
+#   7. the runner's scenario files read cleanly, and sets and files match.
 # Logs under build/lint/; the last line says what passed.
 set -e
 . "$(dirname "$0")/lib.sh"
@@ -322,6 +323,33 @@ elif make -C "$tree" O="$L/docs" SPHINXDIRS="$dirs" htmldocs >"$log" 2>&1; then
 else
 	fail "htmldocs failed: see $log"
 	tail -n 5 "$log" | sed 's/^/#   /'
+fi
+
+# 7. The runner's scenarios: every file in scenarios/ reads cleanly (no
+#    unknown key, none given twice, no known failure without its reason),
+#    every name in a set has its file, and every file is in a set.
+sc=$REPO/tools/testing/selftests/cpu-handoff
+log=$L/scenarios.log
+: >"$log"
+bad=0
+for f in "$sc"/scenarios/*; do
+	"$sc/run.sh" --validate "$f" >>"$log" 2>&1 || bad=1
+done
+for s in "$sc"/sets/*; do
+	for n in $(set_names "$(basename "$s")"); do
+		[ -f "$sc/scenarios/$n" ] ||
+			{ echo "sets/$(basename "$s"): no scenario file $n" >>"$log"; bad=1; }
+	done
+done
+for f in "$sc"/scenarios/*; do
+	grep -qxF "$(basename "$f")" "$sc"/sets/* ||
+		{ echo "scenarios/$(basename "$f") is in no set" >>"$log"; bad=1; }
+done
+if [ "$bad" = 0 ]; then
+	pass "scenarios: $(ls "$sc/scenarios" | wc -l) files read cleanly, each in a set, every set's names there"
+else
+	fail "scenarios: see $log"
+	grep -v 'scenarios read$' "$log" | sed 's/^/#   /' | head
 fi
 
 git -C "$tree" checkout -q -f lint

@@ -115,7 +115,7 @@ mkdisks() {
 	truncate -s $(((blk + 1) * 4096)) "$DATA"
 }
 
-# fw_setup TAG: the firmware arguments of the scenario's fw= key in
+# fw_setup TAG: the firmware arguments of the scenario's fw key in
 # FW_ARGS.  UEFI: OVMF's code read-only, and a fresh copy of its variable
 # store, written by the firmware across the scenario's reboots.
 OVMF_DIR=${OVMF_DIR:-/usr/share/OVMF}

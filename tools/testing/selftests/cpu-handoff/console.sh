@@ -57,7 +57,7 @@ BAD="$BAD|DEBUG_LOCKS_WARN_ON|list_add corruption|list_del corruption|ODEBUG: "
 # bring one back: each leaves a CPU where it should not be.
 BAD="$BAD|cpu_handoff: .*, [1-9][0-9]* failed|re-parking CPU [0-9]+ failed"
 BAD="$BAD|Error taking CPU[0-9]+ up"
-# where=1: an offline CPU found, between handoffs, somewhere it must not be.
+# where 1: an offline CPU found, between handoffs, somewhere it must not be.
 BAD="$BAD|MON: WHERE-BAD"
 
 # Look for kernel trouble in LOG; fail with the first bad line, or with
@@ -87,7 +87,7 @@ scan_bad() {
 		triple_fault "$1"
 		return 1
 	fi
-	# parkmax=, failok=1: the scenario makes CPUs late, or their park
+	# parkmax, failok 1: the scenario makes CPUs late, or their park
 	# fail, on purpose; what becomes of them is what it checks.
 	local bad=$BAD
 	if [ -n "$(opt parkmax "")" ] || [ "$(opt failok 0)" = 1 ]; then

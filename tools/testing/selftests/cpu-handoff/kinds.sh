@@ -63,14 +63,14 @@ waitin() {
 	esac
 }
 
-# wait_in LOG hlt|mwait: every offline CPU that where=1 read was halted
+# wait_in LOG hlt|mwait: every offline CPU that where 1 read was halted
 # (HLT), or running (MWAIT, which TCG runs as a pause).
 wait_in() {
 	local log=$1 how=$2 n want
 	want=1
 	[ "$how" = mwait ] && want=0
 	n=$(grep -c '^MON: where ' "$log")
-	[ "$n" -gt 0 ] || { fail "where=1 read no offline CPU"; return 1; }
+	[ "$n" -gt 0 ] || { fail "where 1 read no offline CPU"; return 1; }
 	if grep '^MON: where ' "$log" | grep -qv " HLT=$want\$"; then
 		fail "an offline CPU did not wait in $how:" \
 			"$(grep '^MON: where ' "$log" | grep -v " HLT=$want\$" | head -1)"

@@ -36,6 +36,7 @@
 #                          found this emulator does (scenarios that need
 #                          NMI blocked there are TODO where it is delivered)
 #   --list                 print the scenario keys and exit
+#   --validate             read the scenarios, say what is wrong, and exit
 #
 # Environment: QEMU (the emulator binary), QEMU_CPU (the -cpu model,
 # default max,vendor=GenuineIntel; for example
@@ -65,6 +66,7 @@ emu=qemu
 base_version=""
 full=0
 nmi_in_wfs=""
+validate=0
 # The guest's swap disk, and command-line words the emulator needs.
 SWAPDEV=/dev/vda
 EMU_APPEND=""
@@ -133,12 +135,24 @@ while [ $# -gt 0 ]; do
 		esac
 		shift 2 ;;
 	--list) scenario_keys; exit 0 ;;
+	--validate) validate=1; shift ;;
 	-h|--help) usage ;;
 	-*) echo "run.sh: unknown option $1" >&2; usage ;;
 	*) scenarios+=("$1"); shift ;;
 	esac
 done
 
+# Every scenario is read before anything boots: a file with a key the
+# runner does not know, a key given twice, or a known failure without its
+# reason stops the run here (--validate: only that).
+[ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenario given (see --list)" >&2; exit 2; }
+files=()
+for s in "${scenarios[@]}"; do
+	f=$(scenario_path "$s")
+	scenario_load "$f" || exit 2
+	files+=("$f")
+done
+[ "$validate" = 0 ] || { echo "run.sh: ${#files[@]} scenarios read"; exit 0; }
 
 QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_CPU=${QEMU_CPU:-max,vendor=GenuineIntel}
@@ -153,7 +167,6 @@ bochs) ;;
 esac
 command -v qemu-img >/dev/null ||
 	{ echo "run.sh: qemu-img not found (Debian: apt-get install qemu-utils)" >&2; exit 2; }
-[ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenario given (see --list)" >&2; exit 2; }
 [ ${#KERNELS[@]} -gt 0 ] || { echo "run.sh: no --kernel given" >&2; exit 2; }
 for n in "${!KERNELS[@]}"; do
 	[ -f "${KERNELS[$n]}" ] || {
@@ -173,15 +186,6 @@ metrics=$out/metrics.csv
 		"restore_hotplug_ms,restore_cpu_stop_ms,load_to_resumed_s,resumed_to_user_s," \
 		"kexec_to_boot_s,kexec_stop_ms,repark_ms,result" >"$metrics"
 
-
-# Every scenario is read before any runs: a file with a key it does not
-# know, or a want given twice where one was meant, stops the run here.
-files=()
-for s in "${scenarios[@]}"; do
-	f=$(scenario_path "$s")
-	scenario_load "$f" || exit 2
-	files+=("$f")
-done
 
 # Bochs: its own versions of the emulator functions.
 # shellcheck source=bochs.sh
