@@ -240,6 +240,19 @@ rm -rf "$out" && mkdir -p "$out"
 git -C "$git" format-patch -q --cover-letter --base="$basecommit" --thread=shallow \
 	--subject-prefix="$prefix" -o "$out" "$basecommit"..HEAD
 COVER_DRAFT=$drafted "$REPO/mk/cover.sh" "$out"/0000-cover-letter.patch
+# git's summary of the cover letter names each new file on a line of its
+# own, and the runner's scenario files (a "dir:" of MANIFEST) make those
+# lines too wide for mail: one line per such directory instead, with the
+# number of its files (the patch itself names each).
+awk '
+	/^ create mode [0-7]+ / && length > 75 {
+		d = $4; sub(/[^\/]*$/, "", d)
+		if (!(d in n)) order[++k] = d
+		n[d]++; next
+	}
+	k && !/^ create mode / { for (i = 1; i <= k; i++) printf " %d files created in %s\n", n[order[i]], order[i]; k = 0; delete n }
+	{ print }
+' "$out"/0000-cover-letter.patch >"$out/.cover" && mv "$out/.cover" "$out"/0000-cover-letter.patch
 # The cover letter is read in mail clients: no body line over 75 columns
 # (a URL may be).
 wide=$(awk 'body && length > 75 && !/[a-z]+:\/\// { printf "  %d: %s\n", NR, $0 } /^$/ { body = 1 }' \

@@ -95,7 +95,6 @@ usage() {
 	exit 2
 }
 
-
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel)
