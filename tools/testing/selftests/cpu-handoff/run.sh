@@ -211,9 +211,9 @@ for file in "${files[@]}"; do
 	MCE_CPU=""
 	WHERE=""
 	SMBIOS_ARGS=()
-	if [ -n "$(opt smbios-vendor "")$(opt smbios-product "")" ]; then
-		SMBIOS_ARGS=(-smbios "type=1,manufacturer=$(opt smbios-vendor ""),product=$(opt smbios-product "")")
-	fi
+	vendor=$(opt smbios-vendor "") product=$(opt smbios-product "")
+	[ -z "$vendor$product" ] ||
+		SMBIOS_ARGS=(-smbios "type=1,manufacturer=$vendor,product=$product")
 	tag=$(printf '%02d-%s' "$n" "$TNAME" | tr -c 'A-Za-z0-9_+.-' '_')
 	FW_ARGS=() FW_WHY=""
 	fw_setup "$tag" || [ -n "$FW_WHY" ]

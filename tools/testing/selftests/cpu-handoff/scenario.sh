@@ -195,7 +195,9 @@ scenario_load() {
 	esac
 	case $(opt needs nmi-blocked-in-wait-for-sipi) in
 	nmi-blocked-in-wait-for-sipi) ;;
-	*) echo "run.sh: $f: needs $(opt needs ""): only nmi-blocked-in-wait-for-sipi" >&2; return 1 ;;
+	*)
+		echo "run.sh: $f: needs $(opt needs ""): only nmi-blocked-in-wait-for-sipi" >&2
+		return 1 ;;
 	esac
 	[ "$(opt expect pass)" != xfail ] || [ -n "$(opt why "")" ] ||
 		{ echo "run.sh: $f: expect xfail without a why" >&2; return 1; }
