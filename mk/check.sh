@@ -105,7 +105,7 @@ done
 # ONLY="NAME ...": just these scenarios (for a quick look while working).
 only "${names[@]}"
 set -- "${SPECS[@]}"
-echo "# make check, SET=$SET, KERNELS=${KERNELS:-distro}: $# scenarios"
+echo "# make check, SET=$SET, KERNELS=${KERNELS:-distro}: $# scenarios" | tee -a "$OUT.tap"
 
 "${RUN[@]}" --out "$OUT" "$@" | tee -a "$OUT.tap"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
