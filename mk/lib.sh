@@ -146,11 +146,12 @@ only() {
 }
 
 # tap_name NAME: a scenario's name as TAP says it, the word "base" read
-# as the base's version (run.sh --base).
-tap_name() {
-	echo "$1" | sed -E "s/(^|[-+])base([-+]|\$)/\\1$BASE\\2/g;
-			    s/(^|[-+])base([-+]|\$)/\\1$BASE\\2/g"
-}
+# as the base's version: the runner's own rule (scenario.sh).
+tap_name() (
+	. "$REPO/tools/testing/selftests/cpu-handoff/scenario.sh"
+	base_version=$BASE
+	scenario_name "$1"
+)
 
 # scenario_file DIR NAME LINE...: write a scenario made up on the spot
 # (make bench, faults, soak, measure, run) as DIR/NAME, one "key value"

@@ -149,7 +149,8 @@ scenario_path() {
 }
 
 # scenario_name FILE: the TAP name, the file's name with the word "base"
-# read as --base.
+# read as --base (twice over: one pass of sed would miss the second of two
+# adjacent words, base-base).
 scenario_name() {
 	local n
 	n=$(basename "$1")
