@@ -4,6 +4,16 @@
 # kinds.sh - the kinds of scenario: what one run of each kind boots, does
 # and checks (run.sh sources it; the keys each reads are in scenario.sh).
 
+# hibernate_append CPUS SMT CYCLES DISK: the command line of a kernel that
+# runs the guest's hibernation script (hibernate, cross and their kin):
+# CYCLES images written with /sys/power/disk=DISK, the CPUs expected
+# online and the payload checked after each resume.
+hibernate_append() {
+	echo "$(base_append "$1" "$2") ch.scenario=hibernate ch.cycles=$3 ch.disk=$4" \
+	     "ch.expect=$(expected_online "$1" "$2") ch.payload=$(opt payload 16)" \
+	     "ch.break=$(opt break none)"
+}
+
 # One scenario; returns 0 pass, 1 fail.  Sets RESULT_NOTE.
 run_hibernate() {
 	local tag=$1 cpus=$2 cycles=$3 smt=$4 k kernel log append t0 rc c m
@@ -11,10 +21,7 @@ run_hibernate() {
 	kernel=$(kernel_of "$k") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" $((mem + 256))
-	append="$(base_append "$cpus" "$smt") resume=$SWAPDEV ch.scenario=hibernate"
-	append="$append ch.cycles=$cycles"
-	append="$append ch.disk=reboot ch.expect=$(expected_online "$cpus" "$smt")"
-	append="$append ch.payload=$(opt payload 16) ch.break=$(opt break none)"
+	append="$(hibernate_append "$cpus" "$smt" "$cycles" reboot) resume=$SWAPDEV"
 	append="$append ch.offline=$(opt offline "") ch.smttoggle=$(opt smttoggle 0)"
 	append="$append ch.hotplug=$(opt hotplug 0) ch.where=$(opt where 0)"
 	WHERE=""
@@ -116,10 +123,7 @@ run_cross() {
 	krest=$(kernel_of "$kr") || return 1
 	log=$out/$tag.log
 	mkdisks "$tag" $((mem + 256))
-	append="$(base_append "$cpus" "$smt") ch.scenario=hibernate ch.cycles=$cycles"
-	append="$append ch.disk=$(opt disk shutdown)"
-	append="$append ch.expect=$(expected_online "$cpus" "$smt") ch.payload=$(opt payload 16)"
-	append="$append ch.break=$(opt break none)"
+	append=$(hibernate_append "$cpus" "$smt" "$cycles" "$(opt disk shutdown)")
 	[ "$nmi" -gt 0 ] && append="$append handoff_nmi_inject.resume=$nmi"
 	[ "$mce" = 1 ] && append="$append handoff_nmi_inject.resume_hold_ms=$(opt hold 3000)"
 	t0=$(date +%s.%N)
@@ -239,8 +243,7 @@ run_restore_bad() {
 	bad=$(opt bad corrupt)
 	log=$out/$tag.log
 	mkdisks "$tag" $((mem + 256))
-	append="$(base_append "$cpus" "$smt") ch.scenario=hibernate ch.cycles=1"
-	append="$append ch.disk=shutdown ch.expect=$(expected_online "$cpus" "$smt")"
+	append=$(hibernate_append "$cpus" "$smt" 1 shutdown)
 	make_image "$log" "$ki" "$kimg" "$append" "$cpus" || return 1
 	case $bad in
 	corrupt)
