@@ -57,7 +57,7 @@ ifeq ($(wildcard $(REPO)/bases/$(BASE)),)
 $(error BASE=$(BASE) is not a base; bases/ has: $(notdir $(wildcard $(REPO)/bases/[0-9]*[0-9])))
 endif
 BUILD := $(REPO)/build$(if $(filter-out $(DEFAULT_BASE),$(BASE)),/base-$(BASE))
-T := $(REPO)/tools/testing/selftests/cpu-handoff
+T := $(REPO)/testbed/runner
 CPUS ?= 4
 CYCLES ?= 2
 ACCEL ?= auto

@@ -14,7 +14,7 @@
 # max tables), summary.csv and cost-vs-cpus.svg (mk/benchplot.sh).
 . "$(dirname "$0")/lib.sh"
 
-T=$REPO/tools/testing/selftests/cpu-handoff
+T=$REPO/testbed/runner
 CPU_LIST=${CPU_LIST:-2 4 8 16 32 64}
 REPS=${REPS:-3}
 OUT=${OUT:-$BUILD/bench}

@@ -13,7 +13,7 @@
 # SUMMARY_ONLY=1 only rewrites the summary and bochs.md from the logs.
 . "$(dirname "$0")/lib.sh"
 
-T=$REPO/tools/testing/selftests/cpu-handoff
+T=$REPO/testbed/runner
 P=$BUILD/out/bochs/arch/x86/boot/bzImage
 B=$BUILD/out/bochs-base/arch/x86/boot/bzImage
 OUT=${OUT:-$BUILD/check-bochs}

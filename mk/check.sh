@@ -16,7 +16,7 @@
 # runner's scenario.sh says what their keys mean).
 . "$(dirname "$0")/lib.sh"
 
-T=$REPO/tools/testing/selftests/cpu-handoff
+T=$REPO/testbed/runner
 # The patched and unpatched kernels the scenarios boot: the distro-shaped
 # builds (config.distro: the options that bear on a handoff as Debian sets
 # them), or with KERNELS=tiny the test kernels alone (tinyconfig and the

@@ -13,9 +13,14 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 
-cover=${1:?usage: cover.sh COVER-LETTER}
+cover=${1:?usage: cover.sh COVER-LETTER SERIES}
+which=${2:-init}
 R=$REPO/results
-subject="x86: Park CPUs outside both kernels across hibernation restore and kexec"
+case $which in
+init) subject="x86: Park CPUs in INIT across hibernation restore and kexec" ;;
+rfc-trampoline) subject="x86: Park CPUs in a fixed-address trampoline where INIT cannot be used" ;;
+*) die "cover.sh: no cover letter for a series called $which (MANIFEST)" ;;
+esac
 
 # table FILE [N]: the Nth (default first) markdown table of FILE.
 table() {
@@ -74,38 +79,25 @@ blurb() {
 	2023.  Parking CPUs in INIT on shutdown (2023) was reverted because some
 	BIOSes hang in SMI rendezvous with CPUs in wait-for-SIPI.
 
-	This series parks them for the handoff only, where nothing of either
-	kernel is touched:
+	This series parks them in INIT for the handoff only, past its point of
+	no return: the CPU sits in wait-for-SIPI, where NMI, SMI and INIT are
+	blocked, until the incoming kernel's ordinary INIT-SIPI-SIPI.  The
+	restore kernel holds its other online CPUs with one IPI each and sends
+	INIT at the point of no return; the resumed kernel re-parks what it
+	inherited at the start of the thaw, before the frozen CPUs come back
+	and long before user space runs, booting each CPU once and cancelling
+	the bringup as nosmt does for siblings (cpu_boot_and_park()), so none
+	is ever activated.  kexec sends INIT to stopped and offline CPUs from
+	machine_shutdown() only.  Never used for reboot, power off or a panic.
 
-	 - INIT, the default: the CPU sits in wait-for-SIPI, where NMI, SMI
-	   and INIT are blocked, until the incoming kernel's ordinary
-	   INIT-SIPI-SIPI.  The restore kernel holds its other online CPUs with
-	   one IPI each and sends INIT at the point of no return; the resumed
-	   kernel re-parks what it inherited at the start of the thaw, before
-	   the frozen CPUs come back and long before user space runs, booting
-	   each CPU once and cancelling the bringup as nosmt does for siblings
-	   (cpu_boot_and_park()), so none is ever activated.  kexec sends INIT
-	   to stopped and offline CPUs.  Never used for reboot or power off.
-
-	 - A fixed-address trampoline where INIT cannot be used or is not
-	   welcome (SEV-ES/SNP and TDX guests, platform wakeup methods, tboot,
-	   a DMI list of SMI-rendezvous BIOSes): 128 KiB at a fixed physical
-	   address, reserved in every kernel with the option, holding a HLT loop
-	   with its own page tables, GDT, IDT and stacks; the code page sits at
-	   a fixed virtual address below the vsyscall page, read-only and NX in
-	   the kernel.  The next kernel takes CPUs back with INIT-SIPI-SIPI, or
-	   where INIT is unusable through a release word in the area.
-
-	cpu_handoff=auto|init|trampoline|off chooses; off is today's
-	behaviour.  The last two patches are the documentation and the
-	kselftest with its QEMU runner; the ones before are the mechanism.
-	The order is one a reviewer can stop at: INIT parking for kexec
-	(1-4), then for hibernation restore, first with the CPUs taken
-	offline (5), then held instead, with the measured gain (6), then what
-	the kernel that takes over does with the CPUs it inherits (7-9), and
-	debugfs (10).  The six trampoline patches after that (11-16) are RFC:
-	they serve only where INIT cannot be used, and no such machine was
-	tried here; the patches before them stand without them.
+	cpu_handoff=auto|init|off chooses; off is today's behaviour.  The
+	order is one a reviewer can stop at: INIT parking for kexec (1-4),
+	then for hibernation restore, first with the CPUs taken offline (5),
+	then held instead, with the measured gain (6), then what the kernel
+	that takes over does with the CPUs it inherits (7-9), debugfs (10),
+	the documentation and the kselftest with a small QEMU runner.  A
+	second series, RFC, parks CPUs in a fixed-address trampoline where
+	INIT cannot be used; this one stands without it.
 	The MAINTAINERS entry grows with the patches that add files.  The NMI
 	injector behind the fault results below is test-bed code, applied to
 	the series and to the plain base alike, and not part of the series.
@@ -200,13 +192,8 @@ blurb() {
 		echo
 		benchfit 7.3 <"$R/bench-7.3.md"
 		echo
-		echo "Kexec's stop-to-jump is 1-8 ms slower than 7.3's under QEMU/TCG:" \
-			"0.7-1.4 ms of it is the park itself (7.3 leaves its offline CPUs" \
-			"halted in its own memory); the rest grows with the CPUs that" \
-			"stop_other_cpus() stops, which with the trampoline make their way" \
-			"into the park loop where 7.3's halt at once, on a host of 2 cores" \
-			"for up to 16 vCPUs (results/bench-7.3.md has a breakdown).  The" \
-			"next kernel reaches user space as fast as 7.3's." | fit
+		echo "The trampoline's figures are the RFC's; its cover letter says" \
+			"where its kexec time goes." | fit
 		echo
 	fi
 	if [ -f "$R/bench.md" ]; then
@@ -243,32 +230,72 @@ blurb() {
 	   resume, ACPI's leave method with hibernation_mode=platform), then
 	   tens of milliseconds per CPU of re-park under QEMU/TCG.  A panic
 	   during kexec no longer parks (only machine_shutdown() for kexec
-	   does).  Is that short enough everywhere, or should auto prefer the
-	   trampoline on all client machines and not only on the DMI list
-	   (one entry, bz#217995)?
+	   does).  Is that short enough everywhere, or should auto avoid INIT
+	   on all client machines and not only on the DMI list (one entry,
+	   bz#217995)?
 	 - Power in wait-for-SIPI: a kernel without the series (6.12) leaves
 	   INIT-parked CPUs there until it wakes them, and it only wakes its
 	   nosmt siblings.  We found no data on package C-states with CPUs in
 	   wait-for-SIPI.
 	 - MCE: INIT clears CR4.MCE, so a machine check broadcast while CPUs are
 	   parked shuts the machine down instead of running a handler in
-	   overwritten memory.  We think that is the right trade; the trampoline
-	   keeps CR4.MCE and restarts its loop on #MC.
+	   overwritten memory.  We think that is the right trade.
 	 - QEMU/TCG delivers NMIs to CPUs in wait-for-SIPI, against the SDM, so
-	   the NMI property of INIT parking could not be shown here; it is shown
-	   for the trampoline.  TCG also leaves an INIT pending on a CPU halted
+	   the NMI property of INIT parking could not be shown here (Bochs
+	   shows it).  TCG also leaves an INIT pending on a CPU halted
 	   in HLT until another event wakes it (then drops that event), so
 	   kexec's INIT-parked CPUs survive injected faults there by accident.
 	   Hardware or KVM results are welcome.
-	 - The fixed trampoline address (0xe00000 physical, 0xffffffffff5ff000
-	   virtual) becomes ABI between kernels; a stale slot left by a kernel
-	   without the option is why the release word is only trusted where
-	   INIT is unusable.  SEV-SNP, whose AP creation could also leave a
-	   stale slot, was not tried.
+	EOF
+}
+
+# The RFC on top: what it adds, what it costs, and what it asks.
+blurb_rfc() {
+	cat <<-'EOF'
+	Where INIT cannot be used or is not welcome (SEV-ES/SNP and TDX
+	guests, platform wakeup methods, a DMI list of SMI-rendezvous BIOSes),
+	the INIT series leaves CPUs parked as before, in the outgoing kernel's
+	memory.  This RFC, on top of it, parks them in a fixed-address
+	trampoline instead: 128 KiB at a fixed physical address, reserved in
+	every kernel with the option, holding a HLT loop with its own page
+	tables, GDT, IDT and stacks; the code page sits at a fixed virtual
+	address below the vsyscall page, read-only and NX in the kernel.  The
+	next kernel takes CPUs back with INIT-SIPI-SIPI, or where INIT is
+	unusable through a release word in the area.  cpu_handoff= gains
+	"trampoline".
+
+	It is RFC because the fixed address becomes ABI between kernels, and
+	because no machine of the kind it serves was tried: everything below
+	ran under QEMU/TCG and Bochs, with INIT made unusable on purpose
+	(cpu_handoff_noinit).
+
+	Open questions
+	==============
+
+	 - Kexec's stop-to-jump is slower than 7.3's under QEMU/TCG: 0.7-1.4
+	   ms of it is the park itself (7.3 leaves its offline CPUs halted in
+	   its own memory); the rest grows with the CPUs that
+	   stop_other_cpus() stops, which make their way into the park loop
+	   where 7.3's halt at once, on a host of 2 cores for up to 16 vCPUs
+	   (results/bench-7.3.md has a breakdown).  The next kernel reaches
+	   user space as fast as 7.3's.
 	EOF
 }
 
 [ -f "$cover" ] || die "no cover letter at $cover"
+if [ "$which" = rfc-trampoline ]; then
+	python3 - "$cover" "$subject" <(draft_note; blurb_rfc) <<-'EOF'
+	import sys
+	path, subject, blurb = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
+	s = open(path).read()
+	if '*** SUBJECT HERE ***' not in s or '*** BLURB HERE ***' not in s:
+	    sys.exit('cover.sh: %s is not an unfilled git cover letter' % path)
+	s = s.replace('*** SUBJECT HERE ***', subject, 1)
+	s = s.replace('*** BLURB HERE ***', blurb.rstrip('\n'), 1)
+	open(path, 'w').write(s)
+	EOF
+	exit 0
+fi
 python3 - "$cover" "$subject" <(draft_note; blurb) <<'EOF'
 import sys
 path, subject, blurb = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The distro-shaped test kernel's fragment: the options that bear on a CPU
-# handoff (tools/testing/selftests/cpu-handoff/config.distro), each as
+# handoff (testbed/runner/config.distro), each as
 # Debian sets it in its own kernel of this base.  The configuration comes
 # from Debian's package (bases/BASE: DISTRO_*), downloaded with a private
 # apt configuration under $DL (nothing is installed) and checked by size
@@ -17,7 +17,7 @@ ver=$(base_get DISTRO_DEBVERSION)
 archive=$(base_get DISTRO_ARCHIVE)
 suite=$(base_get DISTRO_SUITE)
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-list=$REPO/tools/testing/selftests/cpu-handoff/config.distro
+list=$REPO/testbed/runner/config.distro
 out=$BUILD/distro
 deb=$DL/${pkg}_${ver//:/%3a}_amd64.deb
 sha() { sha256sum "$1" | cut -d' ' -f1; }

@@ -13,7 +13,7 @@
 # Writes build/faults/{tap,faults.csv,faults.md} (mk/faultstable.sh).
 . "$(dirname "$0")/lib.sh"
 
-T=$REPO/tools/testing/selftests/cpu-handoff
+T=$REPO/testbed/runner
 OUT=${OUT:-$BUILD/faults}
 RUNS=${RUNS:-20}
 CPUS=${CPUS:-4}

@@ -5,7 +5,8 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 
-T=$REPO/tools/testing/selftests/cpu-handoff
+T=$REPO/testbed/runner
+K=$REPO/tools/testing/selftests/cpu-handoff
 G=$BUILD/guest
 mkdir -p "$G"
 BUSYBOX=${BUSYBOX:-/bin/busybox}
@@ -15,21 +16,26 @@ file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically linked' &&
 [ -f "$BUILD/linux/usr/gen_init_cpio.c" ] || die "run 'make tree' first"
 
 CFLAGS="-static -O2 -Wall -Wextra -Werror"
-for p in payload handoff_kexec kexec_jump cpu_handoff_test cpuwatch; do
-	if [ ! -x "$G/$p" ] || [ "$T/$p.c" -nt "$G/$p" ]; then
+for p in payload handoff_kexec kexec_jump cpuwatch cpu_handoff_test; do
+	src=$T/$p.c
+	[ "$p" != cpu_handoff_test ] || src=$K/$p.c
+	if [ ! -x "$G/$p" ] || [ "$src" -nt "$G/$p" ]; then
 		echo "  CC      guest/$p" >&2
+		# The kselftest compiles through the assembled tree, where
+		# ../kselftest.h is; the runner's helpers are the test bed's.
+		[ "$p" != cpu_handoff_test ] ||
+			src=$BUILD/linux/tools/testing/selftests/cpu-handoff/$p.c
 		# shellcheck disable=SC2086
-		# Compile through the assembled tree, where ../kselftest.h is.
-		${CC:-gcc} $CFLAGS -o "$G/$p" "$BUILD/linux/tools/testing/selftests/cpu-handoff/$p.c"
+		${CC:-gcc} $CFLAGS -o "$G/$p" "$src"
 	fi
 done
 # Upstream's kexec jump selftest, built as it is in the kernel tree, for
 # the kexec-jump scenarios with client=upstream (7.x has it, 6.12 not).
-K=$BUILD/linux/tools/testing/selftests/kexec
-if [ -f "$K/test_kexec_jump.c" ] &&
-	{ [ ! -x "$G/test_kexec_jump" ] || [ "$K/test_kexec_jump.c" -nt "$G/test_kexec_jump" ]; }; then
+KJ=$BUILD/linux/tools/testing/selftests/kexec
+if [ -f "$KJ/test_kexec_jump.c" ] &&
+	{ [ ! -x "$G/test_kexec_jump" ] || [ "$KJ/test_kexec_jump.c" -nt "$G/test_kexec_jump" ]; }; then
 	echo "  CC      guest/test_kexec_jump (selftests/kexec)" >&2
-	${CC:-gcc} -static -O2 -o "$G/test_kexec_jump" "$K/test_kexec_jump.c"
+	${CC:-gcc} -static -O2 -o "$G/test_kexec_jump" "$KJ/test_kexec_jump.c"
 fi
 if [ ! -x "$G/gen_init_cpio" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$G/gen_init_cpio" ]; then
 	${HOSTCC:-gcc} -O2 -o "$G/gen_init_cpio" "$BUILD/linux/usr/gen_init_cpio.c"
@@ -91,8 +97,8 @@ list=$G/initramfs.list
 	if [ -x "$G/test_kexec_jump" ]; then
 		echo "dir /kexec-selftest 0755 0 0"
 		echo "file /kexec-selftest/test_kexec_jump $G/test_kexec_jump 0755 0 0"
-		echo "file /kexec-selftest/test_kexec_jump.sh $K/test_kexec_jump.sh 0755 0 0"
-		echo "file /kexec-selftest/kexec_common_lib.sh $K/kexec_common_lib.sh 0644 0 0"
+		echo "file /kexec-selftest/test_kexec_jump.sh $KJ/test_kexec_jump.sh 0755 0 0"
+		echo "file /kexec-selftest/kexec_common_lib.sh $KJ/kexec_common_lib.sh 0644 0 0"
 	fi
 	"$BUSYBOX" --list-full | while read -r a; do
 		[ "$a" = bin/busybox ] && continue

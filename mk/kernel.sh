@@ -12,7 +12,7 @@
 #            config.distro as Debian sets them (mk/distro-config.sh), and
 #            config.distro-extra's on top (what a scenario needs)
 # Config: x86_64 tinyconfig + tools/testing/selftests/cpu-handoff/config
-# (+ config.test, the test-only options, + config.checks: kernel IBT, FRED
+# (+ the test bed's testbed/runner/config.test, the test-only options, + config.checks: kernel IBT, FRED
 # and noinstr validation, for what no emulator here runs).  The config is
 # regenerated only when a fragment changes, so rebuilds stay incremental.
 # An objtool warning fails the build: with IBT, objtool checks the whole
@@ -21,8 +21,8 @@ set -e
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: kernel.sh patched|base|debug|bochs|bochs-base|distro|distro-base}
-T=$REPO/tools/testing/selftests/cpu-handoff
-frags="$T/config $T/config.test $T/config.checks"
+T=$REPO/testbed/runner
+frags="$REPO/tools/testing/selftests/cpu-handoff/config $T/config.test $T/config.checks"
 case $variant in
 patched) src=$BUILD/linux ;;
 base) src=$BUILD/linux-base ;;

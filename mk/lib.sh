@@ -148,7 +148,7 @@ only() {
 # tap_name NAME: a scenario's name as TAP says it, the word "base" read
 # as the base's version: the runner's own rule (scenario.sh).
 tap_name() (
-	. "$REPO/tools/testing/selftests/cpu-handoff/scenario.sh"
+	. "$REPO/testbed/runner/scenario.sh"
 	base_version=$BASE
 	scenario_name "$1"
 )
@@ -166,7 +166,19 @@ scenario_file() {
 
 # set_names SET: the scenario names of sets/SET of the runner.
 set_names() {
-	local f=$REPO/tools/testing/selftests/cpu-handoff/sets/$1
+	local f=$REPO/testbed/runner/sets/$1
 	[ -f "$f" ] || die "no scenario set $1 ($f)"
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$f"
+}
+
+# series_size GIT FROM TO: what the commits FROM..TO of GIT change, as
+# issue 24 counts it: lines added or removed outside Documentation/ and
+# tools/testing/ (the code), in Documentation/, and in tools/testing/.
+series_size() {
+	git -C "$1" diff --numstat "$2" "$3" -- . ':!MAINTAINERS' | awk '
+		{ n = $1 + $2 }
+		$3 ~ /^Documentation\// { doc += n; next }
+		$3 ~ /^tools\/testing\// { test += n; next }
+		{ code += n }
+		END { printf "%d lines of code, %d of documentation, %d of tests\n", code, doc, test }'
 }

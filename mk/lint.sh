@@ -57,7 +57,7 @@ DRAFT=${DRAFT:-0} "$REPO/mk/series.sh" >>"$L/series.log" 2>&1 || {
 	die "make series failed (see $L/series.log)"
 }
 sed 's/^ */# /' "$L/series.log" | grep -v '^# no real identity' || true
-ls "$series"/0001-*.patch >/dev/null 2>&1 || die "no series in $series; run 'make series'"
+ls "$series"/*/0001-*.patch >/dev/null 2>&1 || die "no series in $series; run 'make series'"
 # The configuration of the patched kernel make check boots (LINT_KERNEL:
 # distro, the distro-shaped build, or patched, the tinyconfig one).
 kdir=$BUILD/out/${LINT_KERNEL:-patched}
@@ -70,7 +70,10 @@ git clone -q --shared --no-checkout "$BUILD/linux" "$tree"
 git -C "$tree" checkout -q -B lint base
 git -C "$tree" config user.name lint
 git -C "$tree" config user.email lint@localhost
-patches=$(ls "$series"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-cover-letter.patch$')
+# Every series MANIFEST writes, in its order: a later one applies on top.
+patches=$(for d in $(awk '/^series:/ && !seen[$2]++ { print $2 }' "$REPO/MANIFEST"); do
+	ls "$series/$d"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-cover-letter.patch$'
+done)
 n=$(echo "$patches" | wc -l)
 # shellcheck disable=SC2086
 if git -C "$tree" am -q --whitespace=error-all $patches >"$L/am.log" 2>&1; then
@@ -328,7 +331,7 @@ fi
 # 7. The runner's scenarios: every file in scenarios/ reads cleanly (no
 #    unknown key, none given twice, no known failure without its reason),
 #    every name in a set has its file, and every file is in a set.
-sc=$REPO/tools/testing/selftests/cpu-handoff
+sc=$REPO/testbed/runner
 log=$L/scenarios.log
 : >"$log"
 bad=0

@@ -5,7 +5,7 @@
 # handoff took.  KERNEL=base (default) or patched; CPU_LIST="4 16".
 . "$(dirname "$0")/lib.sh"
 
-T=$REPO/tools/testing/selftests/cpu-handoff
+T=$REPO/testbed/runner
 K=${KERNEL:-base}
 CPU_LIST=${CPU_LIST:-4 16}
 CYCLES=${CYCLES:-3}

@@ -78,7 +78,12 @@ fi
 # MANIFEST -> one line per item: N<TAB>kind<TAB>value
 awk -v OFS='\t' '
 	/^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
-	/^patch:/ { n++; sub(/^patch:[[:space:]]*/, ""); print n, "subject", $0; next }
+	/^series:/ { ser = $2 " " $3; next }
+	/^patch:/ {
+		n++; sub(/^patch:[[:space:]]*/, "")
+		if (ser == "") { printf "MANIFEST: a patch before any \"series:\" line\n" > "/dev/stderr"; bad = 1 }
+		print n, "series", ser; print n, "subject", $0; next
+	}
 	/^[[:space:]]+(file|dir|hook|body):/ { k = $1; sub(/:$/, "", k); print n, k, $2; next }
 	/^[[:space:]]+baseline[[:space:]]*$/ {
 		printf "MANIFEST: \"baseline\" is gone: test-bed-only material goes in testbed/ (testbed/README.md)\n" > "/dev/stderr"
@@ -237,14 +242,35 @@ top=$(git -C "$src" rev-parse -q --verify refs/handoff/series) ||
 diffs=$(git -C "$git" diff --name-only --diff-filter=MD "$top" HEAD -- . ':!MAINTAINERS')
 [ -z "$diffs" ] || die "the series differs from build/linux in: $diffs (run make tree?)"
 rm -rf "$out" && mkdir -p "$out"
-git -C "$git" format-patch -q --cover-letter --base="$basecommit" --thread=shallow \
-	--subject-prefix="$prefix" -o "$out" "$basecommit"..HEAD
-COVER_DRAFT=$drafted "$REPO/mk/cover.sh" "$out"/0000-cover-letter.patch
+# One mailing-list series per "series:" of MANIFEST, each with its own
+# cover letter, in build/series/NAME/: a later one applies on top of the
+# ones before (git format-patch lists them as prerequisite-patch-id).
+from=$basecommit
+nser=0
+while read -r sname sword; do
+	nser=$((nser + 1))
+	last=$(awk -F'\t' -v s="$sname $sword" '$2 == "series" && $3 == s { n = $1 } END { print n }' "$work/items")
+	count=$(awk -F'\t' -v s="$sname $sword" '$2 == "series" && $3 == s { n++ } END { print n }' "$work/items")
+	to=$(git -C "$git" rev-parse "HEAD~$((nblocks - last))")
+	sprefix=$prefix
+	[ -z "$sword" ] || sprefix="$sword $prefix"
+	[ "$draft" = 0 ] || sprefix="DRAFT ${sprefix#DRAFT }"
+	git -C "$git" format-patch -q --cover-letter --base="$basecommit" --thread=shallow \
+		--subject-prefix="$sprefix" -o "$out/$sname" "$from..$to"
+	COVER_DRAFT=$drafted "$REPO/mk/cover.sh" "$out/$sname"/0000-cover-letter.patch "$sname"
+	git -C "$git" tag -f "series-$sname" "$to" >/dev/null
+	note "SERIES  $out/$sname ($count patches + cover letter, [$sprefix])," \
+		"$(series_size "$git" "$from" "$to")"
+	from=$to
+done < <(awk -F'\t' '$2 == "series" && !seen[$3]++ { print $3 }' "$work/items")
+[ "$nser" -gt 0 ] || die "MANIFEST has no \"series:\" line"
+covers=$(ls "$out"/*/0000-cover-letter.patch)
+for cover in $covers; do
 # git's summary of the cover letter names each new file on a line of its
 # own, and the runner's scenario files (a "dir:" of MANIFEST) make those
 # lines too wide for mail: one line per such directory instead, with the
 # number of its files (the patch itself names each).
-awk '
+	awk '
 	/^ create mode [0-7]+ / && length > 75 {
 		d = $4; sub(/[^\/]*$/, "", d)
 		if (!(d in n)) order[++k] = d
@@ -252,17 +278,18 @@ awk '
 	}
 	k && !/^ create mode / { for (i = 1; i <= k; i++) printf " %d files created in %s\n", n[order[i]], order[i]; k = 0; delete n }
 	{ print }
-' "$out"/0000-cover-letter.patch >"$out/.cover" && mv "$out/.cover" "$out"/0000-cover-letter.patch
-# The cover letter is read in mail clients: no body line over 75 columns
-# (a URL may be).
-wide=$(awk 'body && length > 75 && !/[a-z]+:\/\// { printf "  %d: %s\n", NR, $0 } /^$/ { body = 1 }' \
-	"$out"/0000-cover-letter.patch)
-if [ -n "$wide" ]; then
-	echo "$wide" | cut -c1-100 >&2
-	rm -rf "$out"
-	die "the cover letter has lines wider than 75 columns (mk/cover.sh, mk/fit.py)"
-fi
-note "SERIES  $out ($(git -C "$git" rev-list --count "$basecommit"..HEAD) patches + cover letter)," \
+	' "$cover" >"$out/.cover" && mv "$out/.cover" "$cover"
+	# The cover letter is read in mail clients: no body line over 75
+	# columns (a URL may be).
+	wide=$(awk 'body && length > 75 && !/[a-z]+:\/\// { printf "  %d: %s\n", NR, $0 } /^$/ { body = 1 }' \
+		"$cover")
+	if [ -n "$wide" ]; then
+		echo "$wide" | cut -c1-100 >&2
+		rm -rf "$out"
+		die "$cover has lines wider than 75 columns (mk/cover.sh, mk/fit.py)"
+	fi
+done
+note "SERIES  $(git -C "$git" rev-list --count "$basecommit"..HEAD) patches in $nser series," \
 	"signed off by $aname <$amail>"
 if [ "$draft" = 1 ]; then
 	note "DRAFT   not for sending: $drafted" \

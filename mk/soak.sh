@@ -9,7 +9,7 @@
 # TAP on stdout, logs and soak.md in build/soak/.
 . "$(dirname "$0")/lib.sh"
 
-T=$REPO/tools/testing/selftests/cpu-handoff
+T=$REPO/testbed/runner
 OUT=${OUT:-$BUILD/soak}
 N=${SOAK_CPUS:-8}
 CYC=${SOAK_CYCLES:-100}
