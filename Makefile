@@ -6,14 +6,17 @@
 #                   (7.3; 6.12 with BASE=6.12), boot in QEMU,
 #                   hibernate+resume with nosmt, kexec, and print what the
 #                   CPUs did, side by side
-#   make test       all tests: make check and make lint on 7.3, then the
-#                   6.12 backport's core subset (make check-backport)
-#   make check      the core runner scenarios (and self-tests of the
-#                   runner) on distro-shaped kernels (Debian's own settings
+#   make test       all tests: make check, make vmtest and make lint on
+#                   7.3, then the 6.12 backport's core subset (make
+#                   check-backport)
+#   make check      the test bed's core scenarios (testbed/runner/, and
+#                   self-tests of the runner) on distro-shaped kernels (Debian's own settings
 #                   of the options that bear on a handoff, config.distro),
 #                   under SeaBIOS and, for the uefi-* ones, OVMF;
 #                   CHECK_KERNELS=tiny: on the tinyconfig test kernels
 #   make check-backport  the patched 6.12 kernel, every mechanism once
+#   make vmtest     the series' own small runner (selftests' vmtest.sh):
+#                   kselftest, hibernation with nosmt, restore
 #   make check-kexec-jump  kexec jumps, REPS=8 times each (flaky in 6.12)
 #   make deps       install Debian packages (as root)
 #   make tree       assemble build/linux (series) and build/linux-base (base)
@@ -34,7 +37,8 @@
 #   make check-bochs  NMIs into parked CPUs under Bochs, which blocks NMI
 #                   in wait-for-SIPI as the SDM says (about an hour; not in
 #                   test; installs bochs, builds two more kernels)
-#   make series     the mailing-list series + cover letter -> build/series/,
+#   make series     the mailing-list series, each with its cover letter:
+#                   build/series/init/ and, RFC on top, rfc-trampoline/;
 #                   signed off as you (git config); DRAFT=1 for a draft
 #   make lint       git am, every prefix builds, checkpatch, sparse, W=1,
 #                   kernel-doc, htmldocs
@@ -77,7 +81,7 @@ endif
 CHECK_BUILDS := $(if $(filter distro,$(CHECK_KERNELS)),distro-kernels,kernels) debug-kernel
 CHECK := KERNELS=$(CHECK_KERNELS) $(REPO)/mk/check.sh
 
-.PHONY: all test deps lint-deps tree kernel baseline kernels distro-kernel debug-kernel guest run check check-backport check-full lint-full lint-configs check-kexec-jump measure bench soak faults loop series lint clean distclean help bochs-deps bochs-kernels check-bochs distro-kernels
+.PHONY: all test vmtest deps lint-deps tree kernel baseline kernels distro-kernel debug-kernel guest run check check-backport check-full lint-full lint-configs check-kexec-jump measure bench soak faults loop series lint clean distclean help bochs-deps bochs-kernels check-bochs distro-kernels
 
 all: kernels guest
 
@@ -129,8 +133,14 @@ check-full: $(CHECK_BUILDS) guest
 
 # All tests, as CI runs them: the core scenarios and the series' lint on
 # the default base, then the backport's subset.
-test: check lint
+test: check vmtest lint
 	@$(MAKE) --no-print-directory check-backport BASE=6.12
+
+# The series' own small QEMU runner (its kselftest directory's vmtest.sh,
+# as a reviewer runs it from the kernel tree) on make check's patched
+# kernel: the kselftest, a hibernation with nosmt, its restore.
+vmtest: $(if $(filter distro,$(CHECK_KERNELS)),distro-kernels,kernels)
+	@KERNELS=$(CHECK_KERNELS) $(REPO)/mk/vmtest.sh
 
 # The 6.12 backport's share of make test: its patched kernel alone, every
 # mechanism and client once.  Its full check: make check BASE=6.12.

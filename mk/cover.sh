@@ -272,6 +272,11 @@ blurb_rfc() {
 	Open questions
 	==============
 
+	 - The fixed trampoline address (0xe00000 physical, 0xffffffffff5ff000
+	   virtual) becomes ABI between kernels; a stale slot left by a kernel
+	   without the option is why the release word is only trusted where
+	   INIT is unusable.  SEV-SNP, whose AP creation could also leave a
+	   stale slot, was not tried.
 	 - Kexec's stop-to-jump is slower than 7.3's under QEMU/TCG: 0.7-1.4
 	   ms of it is the park itself (7.3 leaves its offline CPUs halted in
 	   its own memory); the rest grows with the CPUs that

@@ -252,9 +252,10 @@ while read -r sname sword; do
 	last=$(awk -F'\t' -v s="$sname $sword" '$2 == "series" && $3 == s { n = $1 } END { print n }' "$work/items")
 	count=$(awk -F'\t' -v s="$sname $sword" '$2 == "series" && $3 == s { n++ } END { print n }' "$work/items")
 	to=$(git -C "$git" rev-parse "HEAD~$((nblocks - last))")
-	sprefix=$prefix
-	[ -z "$sword" ] || sprefix="$sword $prefix"
-	[ "$draft" = 0 ] || sprefix="DRAFT ${sprefix#DRAFT }"
+	# [PATCH], [RFC PATCH], [DRAFT RFC PATCH 6.12], ...
+	sprefix=${prefix#DRAFT }
+	[ -z "$sword" ] || sprefix="$sword $sprefix"
+	[ "$draft" = 0 ] || sprefix="DRAFT $sprefix"
 	git -C "$git" format-patch -q --cover-letter --base="$basecommit" --thread=shallow \
 		--subject-prefix="$sprefix" -o "$out/$sname" "$from..$to"
 	COVER_DRAFT=$drafted "$REPO/mk/cover.sh" "$out/$sname"/0000-cover-letter.patch "$sname"

@@ -20,15 +20,18 @@ build_dir=""
 kernel_image=""
 jobs=$(nproc)
 cpus=4
+accel=kvm
+[ -w /dev/kvm ] || accel=tcg
 
 usage() {
 	cat <<EOF
-$0 [-d build_dir] [-j jobs] [-k bzImage] [-c cpus] [-h]
+$0 [-d build_dir] [-j jobs] [-k bzImage] [-c cpus] [-a accel] [-h]
 Options:
 	-d)	path to the kernel build directory (default: a new one)
 	-j)	number of jobs for compilation
 	-k)	boot this bzImage instead of building one
 	-c)	vCPUs, an even number: half of them are nosmt siblings (default 4)
+	-a)	QEMU accelerator (default: kvm where /dev/kvm is writable, else tcg)
 	-h)	display this help
 EOF
 }
@@ -56,6 +59,7 @@ write_init() {
 mount -t proc none /proc
 mount -t sysfs none /sys
 mount -t debugfs none /sys/kernel/debug
+mount -t devtmpfs none /dev
 online=/sys/devices/system/cpu/online
 case " $(cat /proc/cmdline) " in
 *" vmtest.restore "*)
@@ -67,7 +71,7 @@ mkswap /dev/vda >/dev/null && swapon /dev/vda || echo "vmtest: FAIL: no swap"
 before=$(cat $online)
 echo shutdown >/sys/power/disk
 echo "vmtest: hibernating with CPUs $before online"
-echo disk >/sys/power/state
+echo disk >/sys/power/state || echo "vmtest: FAIL: hibernation failed"
 after=$(cat $online)
 if [ "$after" = "$before" ]; then
 	echo "vmtest: resumed with CPUs $after online, as before"
@@ -100,15 +104,12 @@ make_initrd() {
 
 # run_vm LOG APPEND: one QEMU run until the guest powers off.
 run_vm() {
-	local accel=tcg
-
-	[ -w /dev/kvm ] && accel=kvm:tcg
 	timeout 600 qemu-system-x86_64 -accel "$accel" -m 512 -nographic \
 		-cpu max,vendor=GenuineIntel \
 		-smp "$cpus,sockets=1,cores=$((cpus / 2)),threads=2" \
 		-kernel "$kernel_image" -initrd "$tmp/initrd" -no-reboot \
 		-drive file="$tmp/swap",format=raw,if=virtio \
-		-append "console=ttyS0 panic=-1 nosmt cpu_handoff=init \
+		-append "console=ttyS0 no_console_suspend panic=-1 nosmt cpu_handoff=init \
 cpu_handoff_test.method=init $2" \
 		>"$1" 2>&1 || true
 }
@@ -116,12 +117,13 @@ cpu_handoff_test.method=init $2" \
 main() {
 	local opt
 
-	while getopts 'hd:j:k:c:' opt; do
+	while getopts 'hd:j:k:c:a:' opt; do
 		case $opt in
 		d) build_dir=$OPTARG ;;
 		j) jobs=$OPTARG ;;
 		k) kernel_image=$(realpath "$OPTARG") ;;
 		c) cpus=$OPTARG ;;
+		a) accel=$OPTARG ;;
 		h) usage; exit 0 ;;
 		*) usage; exit "$ksft_fail" ;;
 		esac
@@ -148,8 +150,11 @@ main() {
 
 	run_vm "$tmp/restore.log" "resume=/dev/vda vmtest.restore"
 	cat "$tmp/restore.log"
-	grep -q 'cpu_handoff: restore: parked .* with init' "$tmp/restore.log" ||
-		fail "the restore kernel did not park its CPUs with INIT"
+	grep -q "cpu_handoff: restore: parked $((cpus - 1)) CPUs with init .* 0 failed" \
+		"$tmp/restore.log" ||
+		fail "the restore kernel did not park its $((cpus - 1)) other CPUs"
+	grep -q "re-parked $((cpus / 2)) inherited CPUs" "$tmp/restore.log" ||
+		fail "the resumed kernel did not re-park the $((cpus / 2)) nosmt siblings"
 	grep -q 'vmtest: resumed .* as before' "$tmp/restore.log" || fail "the resumed kernel"
 	if grep -E -q 'WARNING:|BUG:|Call Trace:' "$tmp/boot.log" "$tmp/restore.log"; then
 		fail "a kernel splat"
