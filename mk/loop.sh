@@ -47,8 +47,15 @@ done
 		n=$(grep -cE "^r[0-9]+ (not )?ok [0-9]+ - $s\$" "$OUT/all.tap")
 		f=$(grep -cE "^r[0-9]+ not ok [0-9]+ - $s\$" "$OUT/all.tap")
 		echo "| $s | $f | $n |"
+		[ "$n" = "$RUNS" ] || echo "$s ran $n times of $RUNS" >>"$OUT/short.txt"
 	done
 	echo
+	if [ -s "$OUT/short.txt" ]; then
+		echo "Runs missing (a round's mk/check.sh output is in ${OUT#"$REPO"/}/rN.out):"
+		echo
+		sed 's/^/    /' "$OUT/short.txt"
+		echo
+	fi
 	if [ -s "$OUT/failures.txt" ]; then
 		echo "Failures, with the reason TAP gave (logs in ${OUT#"$REPO"/}/rN/):"
 		echo
@@ -57,3 +64,6 @@ done
 		echo "No failure."
 	fi
 } | tee "$OUT/summary.md"
+# A scenario that did not run every round (not found, or its round's
+# check.sh stopped) counts nothing: fail, whatever the others did.
+[ ! -s "$OUT/short.txt" ] && [ ! -s "$OUT/failures.txt" ]
