@@ -94,8 +94,8 @@ blurb() {
 	order is one a reviewer can stop at: INIT parking for kexec (1-4),
 	then for hibernation restore, first with the CPUs taken offline (5),
 	then held instead, with the measured gain (6), then what the kernel
-	that takes over does with the CPUs it inherits (7-9), debugfs (10),
-	the documentation and the kselftest with a small QEMU runner.  A
+	that takes over does with the CPUs it inherits (7-9), then the
+	documentation and the kselftest with a small QEMU runner.  A
 	second series, RFC, parks CPUs in a fixed-address trampoline where
 	INIT cannot be used; this one stands without it.
 	The MAINTAINERS entry grows with the patches that add files.  The NMI

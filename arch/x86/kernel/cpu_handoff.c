@@ -14,8 +14,7 @@
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
 #include <linux/smp.h>
-#include <linux/string.h>
-#include <linux/suspend.h>
+#include <linux/sprintf.h>
 
 #include <asm/cpu_handoff.h>
 
@@ -26,16 +25,8 @@
 
 DEFINE_PER_CPU(enum cpu_handoff_state, handoff_state);
 
-#define STATS_MAGIC	0x43504848 /* "CPHH" */
-
-/*
- * In nosave memory: a hibernation restore does not overwrite it, so after
- * resuming, the image kernel sees what the restore kernel recorded, if
- * that kernel put the record at the same address (the same kernel, as
- * with test_resume); otherwise the magic does not match and it starts
- * afresh.  For debugging only: see Documentation/arch/x86/cpu-handoff.rst.
- */
-struct handoff_stats handoff_stats __nosavedata;
+/* What the last handoff did, for its log line. */
+struct handoff_stats handoff_stats;
 
 /* The image being restored re-parks CPUs, or not: its header says. */
 enum handoff_image_kind handoff_image_kind;
@@ -47,24 +38,12 @@ bool handoff_parked_for_jump;
 static const struct handoff_method *stop_method;
 
 /**
- * handoff_stats_check() - start the record afresh if it is not ours
- */
-void handoff_stats_check(void)
-{
-	if (handoff_stats.magic != STATS_MAGIC) {
-		memset(&handoff_stats, 0, sizeof(handoff_stats));
-		handoff_stats.magic = STATS_MAGIC;
-	}
-}
-
-/**
  * handoff_stats_begin_park() - a handoff starts parking: clear the counts
  *
  * Return: local_clock(), for the park time.
  */
 u64 handoff_stats_begin_park(void)
 {
-	handoff_stats_check();
 	handoff_stats.held = 0;
 	handoff_stats.offline = 0;
 	handoff_stats.skipped = 0;

@@ -18,8 +18,6 @@
 #include <asm/msr.h>
 #include <asm/tsc.h>
 
-struct dentry;
-
 /**
  * struct handoff_method - one way of parking a CPU for a handoff
  * @name: as accepted by cpu_handoff=
@@ -147,9 +145,8 @@ static inline enum cpu_handoff_state handoff_get_state(unsigned int cpu)
 /* What the header of the image being restored says; unknown until read. */
 enum handoff_image_kind { IMAGE_UNKNOWN, IMAGE_REPARKS_CPUS, IMAGE_LEAVES_CPUS };
 
-/* What the last handoff did: see handoff_stats in cpu_handoff.c. */
+/* What the last handoff did, for its log line (and the test bed's debugfs). */
 struct handoff_stats {
-	u32 magic;
 	unsigned int handoffs;
 	unsigned int held;
 	unsigned int offline;
@@ -170,14 +167,10 @@ extern bool handoff_parked_for_jump;
 
 void handoff_report_fallback(enum cpu_handoff_reason reason,
 			     const struct handoff_method *used);
-void handoff_stats_check(void);
 u64 handoff_stats_begin_park(void);
 int handoff_park_cpu(const struct handoff_method *m, enum cpu_handoff_reason reason,
 		     unsigned int cpu);
 const char *handoff_reset_note(unsigned int n);
 const struct handoff_method *cpu_handoff_stop_method(void);
-
-/* cpu_handoff_debugfs.c */
-struct dentry *cpu_handoff_debugfs_dir(void);
 
 #endif /* _X86_KERNEL_CPU_HANDOFF_H */

@@ -298,7 +298,6 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 		trace_cpu_handoff_hold(reason, atomic_read(&held_cpus), -EBUSY);
 		return -EBUSY;
 	}
-	handoff_stats_check();
 	st->hold_ns = local_clock() - hold_start_ns;
 	trace_cpu_handoff_hold(reason, want, 0);
 	return 0;

@@ -46,7 +46,6 @@ static void repark_inherited(void)
 	u64 t0 = ktime_get_ns();
 	int ret;
 
-	handoff_stats_check();
 	WRITE_ONCE(st->repark_pending, 1);
 
 	/* Before any CPU goes offline into the method's loop again. */

@@ -242,8 +242,12 @@ early_initcall(trampoline_release_init);
 
 static int __init trampoline_late_init(void)
 {
-	debugfs_create_file("trampoline", 0400, cpu_handoff_debugfs_dir(), NULL,
-			    &trampoline_fops);
+	/* The directory may hold other debugging files: share it. */
+	struct dentry *dir = debugfs_lookup("cpu_handoff", NULL);
+
+	if (!dir)
+		dir = debugfs_create_dir("cpu_handoff", NULL);
+	debugfs_create_file("trampoline", 0400, dir, NULL, &trampoline_fops);
 	return 0;
 }
 late_initcall(trampoline_late_init);

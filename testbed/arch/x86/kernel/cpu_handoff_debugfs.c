@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What CPU handoff parking did, in debugfs (cpu_handoff/): the method and
- * why it was chosen, each CPU's state, and the record of the last handoff.
- * For debugging, not an ABI: Documentation/arch/x86/cpu-handoff.rst.
- * The tracepoints in include/trace/events/cpu_handoff.h follow each step.
+ * The test bed's view of CPU handoff parking, in debugfs (cpu_handoff/):
+ * the method and why it was chosen, each CPU's state, and the record of
+ * the last handoff in this kernel.  Not part of the series, which has no
+ * debugfs: the test bed's guest reads these files.  The tracepoints in
+ * include/trace/events/cpu_handoff.h follow each step.
  */
 
 #include <linux/cpumask.h>
@@ -22,20 +23,6 @@ static const char * const state_names[] = {
 	[CPU_HANDOFF_INHERITED]	= "inherited",
 	[CPU_HANDOFF_SKIPPED]	= "skipped",
 };
-
-static struct dentry *debugfs_dir;
-
-/**
- * cpu_handoff_debugfs_dir() - the cpu_handoff directory in debugfs
- *
- * Return: the directory, or an error pointer debugfs_create_file() takes.
- */
-struct dentry *cpu_handoff_debugfs_dir(void)
-{
-	if (!debugfs_dir)
-		debugfs_dir = debugfs_create_dir("cpu_handoff", NULL);
-	return debugfs_dir;
-}
 
 static int method_show(struct seq_file *m, void *v)
 {
@@ -63,7 +50,6 @@ static int stats_show(struct seq_file *m, void *v)
 {
 	struct handoff_stats *st = &handoff_stats;
 
-	handoff_stats_check();
 	seq_printf(m, "handoffs %u\nparked_online %u\nparked_offline %u\nskipped %u\nfailed %u\n",
 		   st->handoffs, st->held, st->offline, st->skipped, st->failed);
 	seq_printf(m, "hold_us %llu\npark_us %llu\ntotal_us %llu\nreparked %u\nrepark_us %llu\n",
@@ -79,8 +65,11 @@ DEFINE_SHOW_ATTRIBUTE(stats);
 
 static int __init cpu_handoff_debugfs_init(void)
 {
-	struct dentry *dir = cpu_handoff_debugfs_dir();
+	/* Shared with the trampoline's file, where it is built. */
+	struct dentry *dir = debugfs_lookup("cpu_handoff", NULL);
 
+	if (!dir)
+		dir = debugfs_create_dir("cpu_handoff", NULL);
 	debugfs_create_file("method", 0444, dir, NULL, &method_fops);
 	debugfs_create_file("state", 0444, dir, NULL, &state_fops);
 	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
