@@ -5,6 +5,8 @@
 # Not a pass/fail test.
 #   CPU_LIST="2 4 8 16 32 64"  vCPU counts   REPS=3  repetitions per count
 #   BENCH="restore kexec"  what to measure
+#   KERNELS="base patched trampoline"  which (nohold: the patched kernel
+#                without its hold, handoff_nmi_inject.no_hold=1)
 #   SILENCE=300  give a run up after this many seconds without console
 #                output (a stalled boot; its cycles are then missing)
 # restore: one "cross" scenario per count and kernel: the kernel makes an
@@ -26,9 +28,13 @@ specs=()
 for b in $BENCH; do
 	for n in $CPU_LIST; do
 		for k in $KERNELS; do
-			# "trampoline" is the patched kernel told to use it
+			# "trampoline" is the patched kernel told to use it;
+			# "nohold", the patched kernel whose restore takes its
+			# CPUs offline instead of holding them (the series
+			# without its hold patch, through the test bed)
 			a=()
 			[ $k = trampoline ] && a=("append cpu_handoff=trampoline")
+			[ $k = nohold ] && a=("append handoff_nmi_inject.no_hold=1")
 			case $b in
 			restore) specs+=("$(scenario_file "$OUT/scenarios" "restore-$k-$n" "kind cross" \
 				"image $k" "restore $k" "cpus $n" "cycles $REPS" "${a[@]}")") ;;
@@ -43,6 +49,7 @@ mem=$((768 + 0))
 	--timeout 900 --silence "${SILENCE:-300}" --initrd "$BUILD/guest/initramfs.cpio" --out "$OUT" \
 	--kernel patched="$BUILD/out/patched/arch/x86/boot/bzImage" \
 	--kernel trampoline="$BUILD/out/patched/arch/x86/boot/bzImage" \
+	--kernel nohold="$BUILD/out/patched/arch/x86/boot/bzImage" \
 	--kernel base="$BUILD/out/base/arch/x86/boot/bzImage" "${specs[@]}" | tee "$OUT/tap"
 "$REPO/mk/benchtable.sh" "$OUT/metrics.csv" | tee "$OUT/bench.md"
 "$REPO/mk/benchplot.sh" "$OUT/metrics.csv" "$OUT"

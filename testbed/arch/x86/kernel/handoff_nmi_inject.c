@@ -145,6 +145,9 @@ MODULE_PARM_DESC(shutdown_panic, "Panic in a device's ->shutdown during kexec, a
 static unsigned int fail_restore;
 module_param(fail_restore, uint, 0444);
 MODULE_PARM_DESC(fail_restore, "Make restoring a hibernation image fail after the CPUs were stopped: 1 at syscore suspend, 2 in swsusp_arch_resume(), 3 at the CPU handoff commit");
+static bool no_hold;
+module_param(no_hold, bool, 0444);
+MODULE_PARM_DESC(no_hold, "A restore takes its CPUs offline instead of holding them: the series without its hold, on the same kernel (make bench KERNELS=nohold)");
 static int fail_park = -1;
 module_param(fail_park, int, 0444);
 MODULE_PARM_DESC(fail_park, "A restore's INIT park of this held CPU fails, as if its APIC ID were not valid");
@@ -416,6 +419,18 @@ bool handoff_nmi_inject_fail_restore(unsigned int at)
 		return false;
 	pr_info("failing this restore on purpose (fail_restore=%u)\n", at);
 	return true;
+}
+
+/**
+ * handoff_nmi_inject_no_hold() - should a restore not hold its CPUs?
+ *
+ * Return: true if handoff_nmi_inject.no_hold=1: the restore takes the
+ * other CPUs offline and parks them from there, as the series does
+ * without its hold patch.
+ */
+bool handoff_nmi_inject_no_hold(void)
+{
+	return no_hold;
 }
 
 /**
