@@ -92,10 +92,12 @@ blurb() {
 
 	cpu_handoff=auto|init|off chooses; off is today's behaviour.  The
 	order is one a reviewer can stop at: INIT parking for kexec (1-4),
-	then for hibernation restore, first with the CPUs taken offline (5),
-	then held instead, with the measured gain (6), then what the kernel
-	that takes over does with the CPUs it inherits (7-9), then the
-	documentation and the kselftest with a small QEMU runner.  A
+	then for hibernation restore with the CPUs taken offline as today
+	(5), what the kernel that takes over does with the CPUs it inherits,
+	and kexec jump (6-8); then the restore kernel holds its CPUs instead
+	of taking them offline, with its gain measured against 1-8 on the
+	same kernel (9); then the documentation and the kselftest with a
+	small QEMU runner.  A
 	second series, RFC, parks CPUs in a fixed-address trampoline where
 	INIT cannot be used; this one stands without it.
 	The MAINTAINERS entry grows with the patches that add files.  The NMI
