@@ -56,6 +56,7 @@ static const struct handoff_method *hold_method;
 static atomic_t held_cpus;
 static atomic_t acked_cpus;
 static atomic_t ready_cpus;
+static atomic_t halted_cpus;
 static struct cpumask held_mask;
 static struct cpumask saved_allowed;
 static enum cpu_handoff_reason hold_reason;
@@ -114,13 +115,17 @@ static void hold_this_cpu(void *unused)
 			 * image, which overwrites this text: a CPU that reads it
 			 * was not reset (its INIT blocked or never sent), and
 			 * halts, where it runs none of that text until an NMI
-			 * or SMI.  Bounded too, should the word never come.
+			 * or SMI.  Bounded too, should the word never come.  The
+			 * controlling CPU waits for the count before it jumps:
+			 * a CPU still spinning when the image lands on this text
+			 * would run whatever the image put there.
 			 */
 			handoff_wait_start(&wait, HOLD_TIMEOUT_US);
 			/* Pairs with the release of HOLD_JUMP. */
 			while (smp_load_acquire(&hold_phase) == HOLD_PARK &&
 			       !handoff_wait_over(&wait))
 				cpu_relax();
+			atomic_inc(&halted_cpus);
 			for (;;)
 				native_halt();
 		}
@@ -253,6 +258,7 @@ int cpu_handoff_hold(enum cpu_handoff_reason reason)
 	atomic_set(&held_cpus, 0);
 	atomic_set(&acked_cpus, 0);
 	atomic_set(&ready_cpus, 0);
+	atomic_set(&halted_cpus, 0);
 	WRITE_ONCE(hold_phase, HOLD_WAIT);
 
 	/*
@@ -339,7 +345,7 @@ static void park_offline_cpus(unsigned int self)
  */
 int cpu_handoff_commit(void)
 {
-	unsigned int cpu, self = smp_processor_id(), want;
+	unsigned int cpu, self = smp_processor_id(), want, held_failed = 0;
 	u64 t0, now;
 
 	if (!holding) {
@@ -374,13 +380,21 @@ int cpu_handoff_commit(void)
 	t0 = handoff_stats_begin_park();
 	for_each_cpu(cpu, &held_mask) {
 		if (handoff_park_cpu(hold_method, hold_reason, cpu))
-			st->failed++;
+			held_failed++;
 		else
 			st->held++;
 	}
+	st->failed += held_failed;
 	park_offline_cpus(self);
-	/* Any held CPU still running now was not parked: it halts. */
+	/*
+	 * Any held CPU still running now was not parked: it halts, and the
+	 * jump waits until it has said so (bounded: a CPU that never does
+	 * is lost either way).
+	 */
 	smp_store_release(&hold_phase, HOLD_JUMP);
+	if (held_failed && !wait_for_count(&halted_cpus, held_failed, true))
+		pr_crit("%s: %u held CPUs were not parked and did not halt\n",
+			handoff_reason_names[hold_reason], held_failed - atomic_read(&halted_cpus));
 	st->handoffs++;
 
 	now = local_clock();

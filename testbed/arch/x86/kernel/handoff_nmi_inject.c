@@ -112,7 +112,7 @@ MODULE_PARM_DESC(resume_hold_ms, "Keep the offline APs parked this long right af
  */
 u32 handoff_nmi_inject_window_spins;
 module_param_named(window_spins, handoff_nmi_inject_window_spins, uint, 0444);
-MODULE_PARM_DESC(window_spins, "PAUSEs added to the trampoline's switch window, after the CR3 write");
+MODULE_PARM_DESC(window_spins, "PAUSEs added to the trampoline's switch window, after the CR3 write, and to a held CPU's way to its halt when its park failed");
 
 /*
  * testbed/files.patch flips the last byte of the trampoline's code page
@@ -419,6 +419,21 @@ bool handoff_nmi_inject_fail_restore(unsigned int at)
 		return false;
 	pr_info("failing this restore on purpose (fail_restore=%u)\n", at);
 	return true;
+}
+
+/**
+ * handoff_nmi_inject_before_halt() - delay a held CPU on its way to halt
+ *
+ * A held CPU whose park failed halts once the controlling CPU says it is
+ * about to jump: handoff_nmi_inject.window_spins PAUSEs first widen the
+ * window in which the jump could overwrite the text it runs.
+ */
+void handoff_nmi_inject_before_halt(void)
+{
+	u32 i;
+
+	for (i = 0; i < handoff_nmi_inject_window_spins; i++)
+		cpu_relax();
 }
 
 /**
