@@ -118,7 +118,9 @@ guest_done() {
 #   ONLINES OFFLINES HOTPLUG_MS  CPU hotplug the restore kernel did, logged
 #                      by the injector at its last syscore suspend
 #   CPU_STOP_MS        the restore kernel's time to stop its CPUs: hold +
-#                      park from the cpu_handoff line, else HOTPLUG_MS
+#                      park from the cpu_handoff line (+ HOTPLUG_MS where it
+#                      took them offline instead of holding them), else
+#                      HOTPLUG_MS
 #   LOAD_S             host time from "Image loading done" to the image
 #                      kernel's "image kernel running" line
 #   USER_S             host time from that line to the guest's RESUMED
@@ -150,11 +152,13 @@ restore_metrics() {
 		}
 		/cpu_handoff: restore: parked/ && t0 && !t1 {
 			h = p = 0
+			held = 0
 			for (i = 1; i <= NF; i++) {
-				if ($i == "hold") h = $(i + 1)
+				if ($i == "hold") { h = $(i + 1); held = 1 }
 				if ($i == "park") p = $(i + 1)
 			}
-			stop = sprintf("%.2f", (h + p) / 1000)
+			# Without a hold the CPUs went offline first: add that.
+			stop = sprintf("%.2f", (h + p) / 1000 + (!held && hp != "NA" ? hp : 0))
 		}
 		/handoff_nmi_inject: resume: image kernel running/ && t0 && !t1 { t1 = $1 }
 		/CH: RESUMED/ && t1 && !t2 { t2 = $1 }
