@@ -290,20 +290,10 @@ blurb_rfc() {
 }
 
 [ -f "$cover" ] || die "no cover letter at $cover"
-if [ "$which" = rfc-trampoline ]; then
-	python3 - "$cover" "$subject" <(draft_note; blurb_rfc) <<-'EOF'
-	import sys
-	path, subject, blurb = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
-	s = open(path).read()
-	if '*** SUBJECT HERE ***' not in s or '*** BLURB HERE ***' not in s:
-	    sys.exit('cover.sh: %s is not an unfilled git cover letter' % path)
-	s = s.replace('*** SUBJECT HERE ***', subject, 1)
-	s = s.replace('*** BLURB HERE ***', blurb.rstrip('\n'), 1)
-	open(path, 'w').write(s)
-	EOF
-	exit 0
-fi
-python3 - "$cover" "$subject" <(draft_note; blurb) <<'EOF'
+# Each series its own letter: the RFC's is its blurb alone.
+letter=blurb
+[ "$which" != rfc-trampoline ] || letter=blurb_rfc
+python3 - "$cover" "$subject" <(draft_note; "$letter") <<'EOF'
 import sys
 path, subject, blurb = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
 s = open(path).read()
