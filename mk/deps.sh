@@ -4,7 +4,7 @@
 # Usage: mk/deps.sh [lint|bochs]
 . "$(dirname "$0")/lib.sh"
 
-pkgs="gcc make git flex bison bc cpio libelf-dev libssl-dev xz-utils perl
+pkgs="gcc make git flex bison bc cpio file libelf-dev libssl-dev xz-utils perl
       qemu-system-x86 qemu-utils ovmf busybox-static quilt"
 [ "${1:-}" = lint ] && pkgs="$pkgs sparse codespell python3-sphinx python3-ply python3-git git-email gnuplot-nox"
 # make check-bochs: Bochs 2.7 with its BIOSes, and an isolinux CD-ROM to
