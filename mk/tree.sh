@@ -62,6 +62,9 @@ make_base_repo() {
 # build_commit PARENT LIST: a commit = PARENT + the hooks in LIST (one
 # per line, paths in this repository: patches/X.patch,
 # testbed/patches/Y.patch), made in a scratch index; prints its id.
+# What a hook changes in our new files (a later patch of the series
+# changing a file an earlier one added) is left out here: our files are
+# not in these commits, and fix_files() applies those parts to copies.
 build_commit() {
 	local parent=$1 list=$2 idx p msg info
 	idx=$BUILD/.tree.index
@@ -70,8 +73,9 @@ build_commit() {
 	while read -r p; do
 		[ -n "$p" ] || continue
 		[ -f "$REPO/$p" ] || die "$(dirname "$p")/series names $(basename "$p"), which does not exist"
+		# shellcheck disable=SC2046
 		if ! GIT_INDEX_FILE=$idx git -C "$src" apply --cached --whitespace=nowarn \
-			"$REPO/$p" 2>"$BUILD/.tree.err"; then
+			$(sed 's/^/--exclude=/' "$ours") "$REPO/$p" 2>"$BUILD/.tree.err"; then
 			cat "$BUILD/.tree.err" >&2
 			die "$p does not apply to the base $(base_get BASE_DEBVERSION) (no fuzz is accepted)"
 		fi
@@ -133,8 +137,18 @@ our_fixups() {
 	[ ! -s "$tb" ] || echo "$tb"
 }
 
-# fix_files DIR: the files our_fixups() touch are copies in DIR, patched,
-# rewritten only when their content changes.
+# hooks_on_ours: the series' hooks that change our new files, in order.
+hooks_on_ours() {
+	local p
+	while read -r p; do
+		sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$REPO/$p" | grep -qxFf "$ours" &&
+			echo "$p"
+	done <"$series_hooks"
+	return 0
+}
+
+# fix_files DIR: the files our_fixups() and the series' hooks touch are
+# copies in DIR, patched, rewritten only when their content changes.
 fix_files() {
 	local dir=$1 scratch=$BUILD/.tree.fixup f p
 	[ -s "$fixed" ] || return 0
@@ -144,6 +158,17 @@ fix_files() {
 		mkdir -p "$scratch/$(dirname "$f")"
 		cp "$REPO/$f" "$scratch/$f"
 	done <"$fixed"
+	# The series' own changes to our files first: what files.patch and
+	# testbed/files.patch are written against.  GIT_CEILING_DIRECTORIES:
+	# git apply works on the scratch directory, not in this repository.
+	for p in $(hooks_on_ours); do
+		# shellcheck disable=SC2046
+		GIT_CEILING_DIRECTORIES=$BUILD git -C "$scratch" apply --whitespace=nowarn \
+			$(sed 's/^/--include=/' "$ours") "$REPO/$p" >"$BUILD/.tree.err" 2>&1 || {
+			cat "$BUILD/.tree.err" >&2
+			die "$p does not apply to our files"
+		}
+	done
 	for p in $(our_fixups); do
 		patch -s -p1 -d "$scratch" --no-backup-if-mismatch -r - <"$p" >"$BUILD/.tree.err" 2>&1 || {
 			cat "$BUILD/.tree.err" >&2
@@ -161,7 +186,15 @@ fix_files() {
 
 mkdir -p "$BUILD"
 fixed=$BUILD/.tree.fixed
-our_fixups | xargs -r sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' | sort -u >"$fixed"
+ours=$BUILD/.tree.ours
+series_hooks=$BUILD/.tree.hooks.series
+new_files >"$ours"
+series_entries | while read -r p; do base_hook "" "$p"; done >"$series_hooks"
+{
+	our_fixups | xargs -r sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p'
+	hooks_on_ours | sed "s|^|$REPO/|" | xargs -r sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' |
+		grep -xFf "$ours"
+} | sort -u >"$fixed"
 verify_base
 [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify base >/dev/null || {
 	rm -rf "$src" "$BUILD/linux-base"
@@ -171,11 +204,9 @@ verify_base
 # The series (patches/, our new files) and the test bed (testbed/patches/,
 # testbed/'s new files): build/linux gets both, build/linux-base the test
 # bed only.
-series_hooks=$BUILD/.tree.hooks.series
 bed_hooks=$BUILD/.tree.hooks.testbed
 all_files=$BUILD/.tree.files.all
 base_files=$BUILD/.tree.files.base
-series_entries | while read -r p; do base_hook "" "$p"; done >"$series_hooks"
 testbed_entries | while read -r p; do base_hook testbed "$p"; done >"$bed_hooks"
 new_files | awk '{ print $1, $1 }' >"$all_files"
 new_files testbed | awk '{ print $1, "testbed/" $1 }' >"$base_files"

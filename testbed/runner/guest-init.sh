@@ -103,15 +103,10 @@ online() {
 	cat /sys/devices/system/cpu/online
 }
 
-# Wait up to 10 s for the online CPUs to be $1 (inherited CPUs are re-parked
-# off the critical path, briefly online meanwhile).
+# Wait up to 10 s for the online CPUs to be $1.
 settle() {
-	st=/sys/kernel/debug/cpu_handoff/state
-	ss=/sys/kernel/debug/cpu_handoff/stats
 	t=0
-	while [ "$t" -lt 100 ] &&
-		{ [ "$(online)" != "$1" ] || { [ -r $st ] && grep -q inherited $st; } ||
-		  { [ -r $ss ] && grep -qx "repark_pending 1" $ss; }; }; do
+	while [ "$t" -lt 100 ] && [ "$(online)" != "$1" ]; do
 		sleep 0.1
 		t=$((t + 1))
 	done
@@ -384,11 +379,11 @@ do_kexec_jump() {
 	out=$(payload check 4242 "$payload_mib" /tmp/payload) || { say "FAIL $out"; finish fail; }
 	# A kernel that parks for the jump must re-park every offline CPU it
 	# parked: the re-park count shows it did.
-	stats=/sys/kernel/debug/cpu_handoff/stats
-	if [ -r $stats ] && ! grep -q '^off' /sys/kernel/debug/cpu_handoff/method; then
+	if dmesg | grep -q 'cpu_handoff: handoffs park CPUs with'; then
 		want=$(count_cpus "$(cat /sys/devices/system/cpu/present)")
 		want=$((want - $(count_cpus "$after")))
-		got=$(awk '$1 == "reparked" { print $2 }' $stats)
+		got=$(dmesg | sed -n 's/.*cpu_handoff: re-parked \([0-9]*\) inherited CPUs.*/\1/p' |
+			tail -n 1)
 		[ "$got" = "$want" ] || {
 			say "FAIL re-parked $got offline CPUs after the jump, want $want"
 			finish fail

@@ -1,193 +1,177 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Park CPUs for a handoff between kernels: each CPU's state, the record of
- * the last handoff, and parking CPUs the caller has already stopped or
- * taken offline (kexec, which stops the others itself; a hibernation
- * restore whose CPUs could not be held, see cpu_handoff_hold.c).
+ * Park CPUs in INIT for a handoff between kernels: in wait-for-SIPI a CPU
+ * runs no code and NMI, SMI and INIT are blocked until the next kernel's
+ * INIT-SIPI-SIPI.  Never sent to CPU 0, the boot CPU, nor to a CPU that
+ * never ran this kernel, whose APIC ID is not known to be valid
+ * (b1472a60a584, 3f874c9b2aae), nor before a handoff's point of no
+ * return: a reboot with CPUs in wait-for-SIPI hangs some BIOSes.
  */
 
 #define pr_fmt(fmt) "cpu_handoff: " fmt
 
+#include <linux/cc_platform.h>
 #include <linux/cpu.h>
-#include <linux/cpumask.h>
+#include <linux/cpu_handoff.h>
+#include <linux/dmi.h>
 #include <linux/init.h>
-#include <linux/percpu.h>
 #include <linux/sched/clock.h>
-#include <linux/smp.h>
-#include <linux/sprintf.h>
+#include <linux/string.h>
+#include <linux/tboot.h>
 
-#include <asm/cpu_handoff.h>
-
-#include "cpu_handoff.h"
+#include <asm/apic.h>
+#include <asm/uv/uv.h>
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/cpu_handoff.h>
 
-DEFINE_PER_CPU(enum cpu_handoff_state, handoff_state);
+enum handoff_mode { HANDOFF_OFF, HANDOFF_INIT };
 
-/* What the last handoff did, for its log line. */
-struct handoff_stats handoff_stats;
+static const char * const mode_names[] = { "off", "init" };
+static const char * const reason_names[] = { "restore", "kexec", "kexec-jump" };
 
-/* The image being restored re-parks CPUs, or not: its header says. */
-enum handoff_image_kind handoff_image_kind;
+static enum handoff_mode handoff_mode __ro_after_init;
+static const char *mode_arg __initdata = "auto";
 
-/* cpu_handoff_park_stopped() parked CPUs for a kexec jump. */
-bool handoff_parked_for_jump;
-
-/* What cpu_handoff_will_park() chose, for CPUs that are being stopped. */
-static const struct handoff_method *stop_method;
-
-/**
- * handoff_stats_begin_park() - a handoff starts parking: clear the counts
- *
- * Return: local_clock(), for the park time.
- */
-u64 handoff_stats_begin_park(void)
+static int __init cpu_handoff_setup(char *arg)
 {
-	handoff_stats.held = 0;
-	handoff_stats.offline = 0;
-	handoff_stats.skipped = 0;
-	handoff_stats.reset = 0;
-	handoff_stats.failed = 0;
-	return local_clock();
+	mode_arg = arg ?: "";
+	return 0;
+}
+early_param("cpu_handoff", cpu_handoff_setup);
+
+/* BIOSes that hang in SMI rendezvous with CPUs in wait-for-SIPI (#217995) */
+static const struct dmi_system_id init_smi_quirks[] __initconst = {
+	{
+		.ident = "Dell OptiPlex 7050",
+		.matches = {
+			DMI_MATCH(DMI_SYS_VENDOR, "Dell Inc."),
+			DMI_MATCH(DMI_PRODUCT_NAME, "OptiPlex 7050"),
+		},
+	},
+	{ }
+};
+
+static const char * __init init_unusable(void)
+{
+	/* The hypervisor cannot restart a vCPU whose state is encrypted. */
+	if (cc_platform_has(CC_ATTR_GUEST_STATE_ENCRYPT))
+		return "SEV-ES/SNP guest";
+	if (cpu_feature_enabled(X86_FEATURE_TDX_GUEST))
+		return "TDX guest";
+	/* SNP AP creation, the MADT mailbox; SGI UV's own wakeup sends INIT. */
+	if ((apic->wakeup_secondary_cpu || apic->wakeup_secondary_cpu_64) && !is_uv_system())
+		return "CPUs are woken without INIT-SIPI-SIPI here";
+	if (tboot_enabled())
+		return "tboot: CPUs ignore INIT in the TXT environment";
+	return NULL;
 }
 
-/**
- * handoff_reset_note() - how many CPUs were left alone as reset by firmware
- * @n: how many
- *
- * Return: ", @n reset by suspend left alone", for the handoff's log line.
- */
-const char *handoff_reset_note(unsigned int n)
+/* Resolve cpu_handoff= once, before the other CPUs are brought up. */
+static int __init cpu_handoff_choose(void)
 {
-	static char note[48];
+	int asked = match_string(mode_names, ARRAY_SIZE(mode_names), mode_arg);
+	const char *why = init_unusable();
 
-	snprintf(note, sizeof(note), ", %u reset by suspend left alone", n);
-	return note;
-}
-
-/**
- * handoff_park_cpu() - park one held and prepared CPU, or an offline one
- * @m: the method of this handoff
- * @reason: the handoff
- * @cpu: the CPU
- *
- * A CPU that firmware has reset since it last ran this kernel (suspend to
- * RAM resets offline CPUs, and brings back only the online ones) runs
- * nothing of this kernel: it is left where firmware put it, as a CPU that
- * was never booted is, and counted in handoff_stats.reset.
- *
- * Return: 0 if parked or left alone, or the method's negative errno.
- */
-int handoff_park_cpu(const struct handoff_method *m, enum cpu_handoff_reason reason,
-		     unsigned int cpu)
-{
-	bool online = handoff_get_state(cpu) == CPU_HANDOFF_READY;
-	int ret = m->park(cpu);
-
-	trace_cpu_handoff_park(reason, cpu, online, m->name, ret);
-	if (ret == -ENODEV) {
-		handoff_set_state(cpu, CPU_HANDOFF_SKIPPED);
-		handoff_stats.reset++;
+	if (asked < 0 && strcmp(mode_arg, "auto"))
+		pr_warn("unknown cpu_handoff=%.15s%s; accepted: auto, off, init; using auto\n",
+			mode_arg, strlen(mode_arg) > 15 ? "..." : "");
+	if (asked == HANDOFF_INIT && why)
+		pr_warn("cpu_handoff=init cannot be used here (%s); using auto\n", why);
+	if (asked == HANDOFF_OFF)
+		why = "cpu_handoff=off";
+	else if (!why && asked != HANDOFF_INIT && dmi_check_system(init_smi_quirks))
+		why = "auto: this BIOS hangs in SMI rendezvous with CPUs in wait-for-SIPI";
+	if (why) {
+		pr_info("CPUs are parked as without this option (%s)\n", why);
 		return 0;
 	}
-	if (!ret)
-		handoff_set_state(cpu, CPU_HANDOFF_PARKED);
+	handoff_mode = HANDOFF_INIT;
+	pr_info("handoffs park CPUs with init (%s)\n",
+		asked == HANDOFF_INIT ? "cpu_handoff=init" : "auto");
+	return 0;
+}
+early_initcall(cpu_handoff_choose);
+
+/**
+ * cpu_handoff_parks() - whether cpu_handoff_park_cpus() parks CPUs
+ * @reason: the handoff
+ *
+ * Return: true if it does, false if the caller keeps its old way.
+ */
+bool cpu_handoff_parks(enum cpu_handoff_reason reason)
+{
+	return handoff_mode != HANDOFF_OFF;
+}
+
+static int park_cpu(enum cpu_handoff_reason reason, unsigned int cpu)
+{
+	u32 apicid = per_cpu(x86_cpu_to_apicid, cpu);
+	int ret = 0;
+
+	if (WARN_ON_ONCE(apicid == BAD_APICID || apicid == boot_cpu_physical_apicid))
+		ret = -EINVAL;
+	else
+		send_init_sequence(apicid);
+	trace_cpu_handoff_park(reason, cpu, ret);
 	return ret;
 }
 
 /**
- * cpu_handoff_will_park() - will a method park the CPUs of this handoff?
+ * cpu_handoff_park_cpus() - park every other CPU that has run this kernel
  * @reason: the handoff
  *
- * Return: true if cpu_handoff_park_stopped() or the hold will park CPUs
- * for @reason; false if the caller's old way of stopping CPUs applies.
+ * Context: past the handoff's last failure point, interrupts off, the
+ * other CPUs stopped (kexec) or offline.
+ * Return: how many CPUs could not be parked, or -EOPNOTSUPP if CPUs are
+ * not parked for @reason.
  */
-bool cpu_handoff_will_park(enum cpu_handoff_reason reason)
+int cpu_handoff_park_cpus(enum cpu_handoff_reason reason)
 {
-	const struct handoff_method *b = handoff_method_for(reason);
+	unsigned int cpu, parked = 0, skipped = 0, failed = 0;
+	u64 t0 = local_clock();
 
-	WRITE_ONCE(stop_method, b);
-	return b;
-}
-
-/**
- * cpu_handoff_stop_method() - the method CPUs being stopped park with
- *
- * What the controlling CPU's last cpu_handoff_will_park() chose.  A CPU
- * being stopped for kexec asks this, not handoff_method_for(): with SME it
- * has flushed its caches (stop_this_cpu()) and must write as little as it
- * can from then on, and the refuse() checks read and checksum tens of KiB.
- *
- * Return: the method, or NULL for the old behaviour.
- */
-const struct handoff_method *cpu_handoff_stop_method(void)
-{
-	return READ_ONCE(stop_method);
-}
-
-/**
- * cpu_handoff_park_stopped() - park CPUs the caller has already stopped
- * @reason: the handoff
- *
- * For kexec the architecture stops the other CPUs itself (x86: in
- * stop_this_cpu(), virtualization already off), or CPU hotplug has taken
- * them offline (kexec jump, a hibernation restore whose CPUs could not be
- * held).  Park every present CPU that has run this kernel, but the caller
- * and the primary CPU, which must never be parked with INIT.  Never-booted
- * CPUs are left where firmware put them: their APIC ID is not known to be
- * valid.
- *
- * Not for a crash kexec: see Documentation/arch/x86/cpu-handoff.rst.
- *
- * Context: interrupts off; every other CPU stopped or offline.
- * Return: the number of CPUs the method could not park (0 when all were
- * parked), which the caller must treat the old way; -EOPNOTSUPP if no
- * method parks this handoff, and the caller keeps its old method.
- */
-int cpu_handoff_park_stopped(enum cpu_handoff_reason reason)
-{
-	unsigned int cpu, self = smp_processor_id(), parked = 0, primary = 0;
-	const struct handoff_method *m = handoff_method_for(reason);
-	struct handoff_stats *st = &handoff_stats;
-	u64 t0;
-
-	if (!m)
+	if (!cpu_handoff_parks(reason))
 		return -EOPNOTSUPP;
-	handoff_report_fallback(reason, m);
-	if (reason == CPU_HANDOFF_RESTORE && handoff_image_kind == IMAGE_LEAVES_CPUS)
-		pr_warn("%s: the image kernel does not re-park CPUs: those it offlined by hand stay in wait-for-SIPI until reboot\n",
-			handoff_reason_names[reason]);
-
-	t0 = handoff_stats_begin_park();
-	st->hold_ns = 0;
 	for_each_present_cpu(cpu) {
-		if (cpu == self)
+		if (cpu == smp_processor_id() || cpu == 0)
 			continue;
-		if (cpu == HANDOFF_PRIMARY_CPU) {
-			primary = 1;
-			continue;
-		}
-		if (!cpumask_test_cpu(cpu, &cpus_booted_once_mask)) {
-			handoff_set_state(cpu, CPU_HANDOFF_SKIPPED);
-			st->skipped++;
-			continue;
-		}
-		if (handoff_park_cpu(m, reason, cpu))
-			st->failed++;
-		else if (handoff_get_state(cpu) == CPU_HANDOFF_PARKED)
+		if (!cpumask_test_cpu(cpu, &cpus_booted_once_mask))
+			skipped++;
+		else if (park_cpu(reason, cpu))
+			failed++;
+		else
 			parked++;
 	}
-	st->offline = parked;
-	st->handoffs++;
-	st->park_ns = local_clock() - t0;
-	st->total_ns = st->park_ns;
-	if (reason == CPU_HANDOFF_KEXEC_JUMP)
-		handoff_parked_for_jump = true;
-	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed%s%s; park %llu us [%s]\n",
-		handoff_reason_names[reason], parked, m->name, st->skipped, st->failed,
-		primary ? ", the boot CPU left stopped" : "",
-		st->reset ? handoff_reset_note(st->reset) : "",
-		div_u64(st->park_ns, NSEC_PER_USEC), handoff_policy_why);
-	return st->failed;
+	pr_info("%s: parked %u CPUs with %s, %u never booted left alone, %u failed; park %llu us\n",
+		reason_names[reason], parked, mode_names[handoff_mode], skipped, failed,
+		div_u64(local_clock() - t0, NSEC_PER_USEC));
+	return failed;
+}
+
+/**
+ * cpu_handoff_repark() - reset the offline CPUs another kernel parked
+ *
+ * After a hibernation resume or a kexec jump's return, offline CPUs wait
+ * where another kernel parked them (wait-for-SIPI with CR4.MCE clear, or
+ * HLT in memory that is this kernel's now): send each back into this
+ * kernel's play_dead(), never activated.
+ *
+ * Context: process context, tasks frozen, the frozen CPUs back online.
+ */
+void cpu_handoff_repark(void)
+{
+	unsigned int cpu, n = 0, failed = 0;
+	u64 t0 = local_clock();
+
+	if (handoff_mode == HANDOFF_OFF)
+		return;
+	for_each_present_cpu(cpu) {
+		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
+			continue;
+		n++;
+		failed += !!cpu_boot_and_park(cpu);
+	}
+	pr_info("re-parked %u inherited CPUs, %u failed, in %llu us\n", n - failed, failed,
+		div_u64(local_clock() - t0, NSEC_PER_USEC));
 }

@@ -11,10 +11,58 @@
 #define _X86_KERNEL_CPU_HANDOFF_TRAMP_H
 
 #include <linux/build_bug.h>
+#include <linux/cpu_handoff.h>
+#include <linux/cpufeature.h>
+#include <linux/delay.h>
+#include <linux/math64.h>
 #include <linux/stddef.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 
 #include <asm/cpu_handoff_trampoline.h>
+#include <asm/msr.h>
+#include <asm/tsc.h>
+
+/*
+ * A bounded wait with interrupts off, bounded in time rather than in
+ * steps: one step may take far longer than its udelay() (NMIs or SMIs in
+ * between, a vCPU not running), and timekeeping may be suspended
+ * (syscore), so the bound reads the TSC.  Without a usable TSC it counts
+ * steps, which bounds the wait from below only.
+ */
+struct handoff_wait {
+	u64 start;
+	unsigned long steps;
+	unsigned long timeout_us;
+	bool tsc;
+};
+
+#define HANDOFF_WAIT_STEP_US	10
+
+static inline void handoff_wait_start(struct handoff_wait *w, unsigned long us)
+{
+	w->tsc = boot_cpu_has(X86_FEATURE_TSC) && tsc_khz;
+	w->start = w->tsc ? rdtsc() : 0;
+	w->steps = 0;
+	w->timeout_us = us;
+}
+
+static inline unsigned long handoff_wait_elapsed_us(const struct handoff_wait *w)
+{
+	if (w->tsc)
+		return div_u64((rdtsc() - w->start) * USEC_PER_MSEC, tsc_khz);
+	return w->steps * HANDOFF_WAIT_STEP_US;
+}
+
+/* Whether the time is up; if not, waits one step. */
+static inline bool handoff_wait_over(struct handoff_wait *w)
+{
+	if (handoff_wait_elapsed_us(w) >= w->timeout_us)
+		return true;
+	udelay(HANDOFF_WAIT_STEP_US);
+	w->steps++;
+	return false;
+}
 
 /* A slot, as the park loop sees it. */
 struct handoff_slot {
@@ -88,6 +136,25 @@ void handoff_tramp_code_page_exec(bool exec);
 /* cpu_handoff_trampoline.c */
 void handoff_tramp_forget_wait(unsigned int cpu);
 void handoff_tramp_reset_offline(void);
+
+/* What the core (cpu_handoff.c, cpu_handoff_hold.c) calls. */
+#ifdef CONFIG_X86_CPU_HANDOFF_TRAMPOLINE
+void handoff_trampoline_setup(void);
+const char *handoff_tramp_unusable(void);
+const char *handoff_tramp_refuse(enum cpu_handoff_reason reason);
+void handoff_tramp_select(void);
+int handoff_tramp_park(unsigned int cpu);
+void handoff_tramp_park_self(void);
+void handoff_tramp_resumed(void);
+#else
+static inline void handoff_trampoline_setup(void) { }
+static inline const char *handoff_tramp_unusable(void) { return "not built in"; }
+static inline const char *handoff_tramp_refuse(enum cpu_handoff_reason r) { return "not built in"; }
+static inline void handoff_tramp_select(void) { }
+static inline int handoff_tramp_park(unsigned int cpu) { return -EOPNOTSUPP; }
+static inline void handoff_tramp_park_self(void) { }
+static inline void handoff_tramp_resumed(void) { }
+#endif
 
 /* cpu_handoff_tramp_loop.c */
 int handoff_tramp_prepare_code(void);

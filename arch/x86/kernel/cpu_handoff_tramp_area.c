@@ -144,7 +144,7 @@ static void assign_slots(void)
 
 	/*
 	 * A CPU without a slot could only halt in this kernel's memory: the
-	 * method is refused for the whole machine (the method's unusable()).
+	 * trampoline is refused for the whole machine (handoff_tramp_unusable()).
 	 */
 	handoff_tramp.slotless = 0;
 	for_each_present_cpu(cpu)
@@ -278,9 +278,9 @@ void handoff_tramp_code_page_exec(bool exec)
 /**
  * handoff_trampoline_setup() - map the trampoline area and build it
  *
- * Called by the method policy before it picks a method, and before CPUs
- * come up: whether the area could be set up decides whether the method
- * can be used.
+ * Called by cpu_handoff.c before it chooses how CPUs are parked, and
+ * before CPUs come up: whether the area could be set up decides whether
+ * the trampoline can be used.
  *
  * Context: early_initcall.
  */

@@ -103,7 +103,7 @@ int cpu_handoff_release_cpu(unsigned int cpu, u32 apicid, unsigned long start_ip
 	 * its slot saying parked; an NMI would then hit that kernel's stop
 	 * loop, in memory this kernel has overwritten.
 	 */
-	if (!handoff_init_unusable() || !handoff_tramp.ready) {
+	if (handoff_init_usable || !handoff_tramp.ready) {
 		cmpxchg(&s->state, CPU_HANDOFF_SLOT_PARKED, CPU_HANDOFF_SLOT_FREE);
 		trace_cpu_handoff_wake(cpu, -ENOENT);
 		return -ENOENT;

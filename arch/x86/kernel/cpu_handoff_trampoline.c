@@ -58,7 +58,12 @@ static struct desc_ptr entry_idt_desc;
 
 static void trampoline_play_dead(void);
 
-static const char *trampoline_unusable(void)
+/**
+ * handoff_tramp_unusable() - why CPUs cannot be parked in the trampoline here
+ *
+ * Return: NULL if they can, else a reason for the log.
+ */
+const char *handoff_tramp_unusable(void)
 {
 	if (!handoff_tramp.reserved || !handoff_tramp.ready)
 		return handoff_tramp.why;
@@ -97,8 +102,15 @@ static bool in_area(u64 start, u64 end)
 	       end > CPU_HANDOFF_AREA_PHYS;
 }
 
-/* The area must not be overwritten by the handoff itself. */
-static const char *trampoline_refuse(enum cpu_handoff_reason reason)
+/**
+ * handoff_tramp_refuse() - why the trampoline cannot serve this handoff
+ * @reason: the handoff
+ *
+ * The area must not be overwritten by the handoff itself.
+ *
+ * Return: NULL if it can, else a reason for the log.
+ */
+const char *handoff_tramp_refuse(enum cpu_handoff_reason reason)
 {
 #ifdef CONFIG_HIBERNATION
 	struct pbe *p;
@@ -194,7 +206,7 @@ static void __noreturn trampoline_enter(void)
  * the kernel's own play_dead(): the park loop's HLT is C1, which would
  * keep the core out of C6 for as long as the CPU is offline.  So it waits
  * here, in this kernel's memory, and moves into the park loop when a
- * handoff asks (trampoline_park()), before this memory is overwritten.
+ * handoff asks (handoff_tramp_park()), before this memory is overwritten.
  *
  * Where native_play_dead() would wait in MWAIT (idle_driver_plays_dead()),
  * it waits in MWAIT on its own cache line with the deepest hint CPUID
@@ -326,7 +338,7 @@ static void trampoline_play_dead(void)
 	WRITE_ONCE(w->go, 0);
 	WRITE_ONCE(w->state, waiting);
 	/*
-	 * The state before go is read, as trampoline_park() stores go
+	 * The state before go is read, as handoff_tramp_park() stores go
 	 * before it reads the state: one of the two sees the other's
 	 * store, so the CPU either finds go set or gets the NMI.
 	 */
@@ -364,15 +376,19 @@ static void trampoline_play_dead(void)
  */
 static void trampoline_stop_this_cpu(void)
 {
-	if (kexec_in_progress && smp_processor_id() != HANDOFF_PRIMARY_CPU &&
-	    cpu_handoff_stop_method() == &handoff_trampoline_method)
+	if (kexec_in_progress && smp_processor_id() != 0 &&
+	    READ_ONCE(handoff_stop_mode) == HANDOFF_TRAMPOLINE)
 		trampoline_enter();
 	for (;;)
 		native_halt();
 }
 
-/* Held CPUs, at the commit: prepared already, never to return. */
-static void trampoline_park_self(void)
+/**
+ * handoff_tramp_park_self() - a held CPU parks itself, at the commit
+ *
+ * Context: a held CPU, interrupts off, prepared already; never returns.
+ */
+void handoff_tramp_park_self(void)
 {
 	/*
 	 * A held CPU was online: its local APIC's timer, performance
@@ -409,7 +425,7 @@ static void ask_offline_waiters(void)
 	for_each_present_cpu(cpu) {
 		struct dead_wait *w = per_cpu_ptr(&dead_wait, cpu);
 
-		if (cpu_online(cpu) || cpu == HANDOFF_PRIMARY_CPU)
+		if (cpu_online(cpu) || cpu == 0)
 			continue;
 		state = READ_ONCE(w->state);
 		if ((state != DEAD_HLT && state != DEAD_MWAIT) || READ_ONCE(w->go))
@@ -427,14 +443,13 @@ static void ask_offline_waiters(void)
  * is no way back from there: ask the offline waiters now.  They make their
  * way in while the kexec logs its last line and stops the others, rather
  * than after, while every other CPU is stopped and this one waits with
- * interrupts off.  The park finds them there (trampoline_park()).  Should
+ * interrupts off.  The park finds them there (handoff_tramp_park()).  Should
  * the kexec die before the jump, the machine is reset with them in the
  * park loop, which is not memory that reset or the next boot runs into.
  */
 static void trampoline_syscore_shutdown(void *data)
 {
-	if (kexec_in_progress &&
-	    handoff_method_for(CPU_HANDOFF_KEXEC) == &handoff_trampoline_method)
+	if (kexec_in_progress && handoff_mode_for(CPU_HANDOFF_KEXEC) == HANDOFF_TRAMPOLINE)
 		ask_offline_waiters();
 }
 
@@ -453,11 +468,18 @@ static struct handoff_slot *parked_slot(unsigned int cpu)
 	return n < 0 ? NULL : handoff_tramp_slot(n);
 }
 
-/*
- * On the controlling CPU: a held CPU parks itself; an offline one waits in
- * trampoline_play_dead() and is asked to move.  Wait until it is there.
+/**
+ * handoff_tramp_park() - park one CPU in the trampoline
+ * @cpu: the CPU
+ *
+ * A held CPU parks itself; an offline one waits in trampoline_play_dead()
+ * and is asked to move.  Wait until it is there.
+ *
+ * Context: the controlling CPU, interrupts off.
+ * Return: 0 once parked; -ENODEV for a CPU suspend to RAM has reset (left
+ * alone); another negative errno if it could not be parked.
  */
-static int trampoline_park(unsigned int cpu)
+int handoff_tramp_park(unsigned int cpu)
 {
 	struct handoff_slot *s = parked_slot(cpu);
 	struct dead_wait *w = per_cpu_ptr(&dead_wait, cpu);
@@ -505,7 +527,12 @@ static int trampoline_park(unsigned int cpu)
 	return -ETIMEDOUT;
 }
 
-static void trampoline_select(void)
+/**
+ * handoff_tramp_select() - the trampoline was chosen: offline CPUs wait for it
+ *
+ * Context: early_initcall, before the other CPUs come up.
+ */
+void __init handoff_tramp_select(void)
 {
 	smp_ops.play_dead = trampoline_play_dead;
 	if (!smp_ops.stop_this_cpu)
@@ -513,8 +540,12 @@ static void trampoline_select(void)
 	register_syscore(&trampoline_shutdown_syscore);
 }
 
-/* After a resume or a kexec jump: the area may hold anything. */
-static void trampoline_resumed(void)
+/**
+ * handoff_tramp_resumed() - back from a handoff: the area may hold anything
+ *
+ * Context: process context, after a hibernation resume or a kexec jump.
+ */
+void handoff_tramp_resumed(void)
 {
 	if (!handoff_tramp.area)
 		return;
@@ -532,14 +563,3 @@ static int __init trampoline_entry_idt_init(void)
 	return 0;
 }
 early_initcall(trampoline_entry_idt_init);
-
-const struct handoff_method handoff_trampoline_method = {
-	.name		= "trampoline",
-	.unusable	= trampoline_unusable,
-	.refuse		= trampoline_refuse,
-	.select		= trampoline_select,
-	.prepare_cpu	= handoff_leave_virt,
-	.park_self	= trampoline_park_self,
-	.park		= trampoline_park,
-	.resumed	= trampoline_resumed,
-};
