@@ -82,22 +82,21 @@ blurb() {
 	This series parks them in INIT for the handoff only, past its point of
 	no return: the CPU sits in wait-for-SIPI, where NMI, SMI and INIT are
 	blocked, until the incoming kernel's ordinary INIT-SIPI-SIPI.  The
-	restore kernel holds its other online CPUs with one IPI each and sends
-	INIT at the point of no return; the resumed kernel re-parks what it
-	inherited at the start of the thaw, before the frozen CPUs come back
-	and long before user space runs, booting each CPU once and cancelling
-	the bringup as nosmt does for siblings (cpu_boot_and_park()), so none
-	is ever activated.  kexec sends INIT to stopped and offline CPUs from
-	machine_shutdown() only.  Never used for reboot, power off or a panic.
+	resumed kernel re-parks what it inherited where arch_resume_nosmt()
+	did its sibling dance, tasks still frozen, booting each CPU once and
+	cancelling the bringup as nosmt does for siblings
+	(cpu_boot_and_park()), so none is ever activated.  kexec sends INIT
+	to stopped and offline CPUs from machine_shutdown() only.  Never used
+	for reboot, power off or a panic.
 
 	cpu_handoff=auto|init|off chooses; off is today's behaviour.  The
-	order is one a reviewer can stop at: INIT parking for kexec (1-4),
-	then for hibernation restore with the CPUs taken offline as today
-	(5), what the kernel that takes over does with the CPUs it inherits,
-	and kexec jump (6-8); then the restore kernel holds its CPUs instead
-	of taking them offline, with its gain measured against 1-8 on the
-	same kernel (9); then the documentation and the kselftest with a
-	small QEMU runner.  A
+	order is one a reviewer can stop at: cpu_boot_and_park() and the INIT
+	park itself (1-3), kexec (4), hibernation restore with the CPUs taken
+	offline as today (5), the re-park in the kernel that takes over (6),
+	kexec jump (7); then the restore kernel holds its CPUs instead of
+	taking them offline, with its gain measured against 1-7 on the same
+	kernel (8); then the documentation and the kselftest with a small
+	QEMU runner.  A
 	second series, RFC, parks CPUs in a fixed-address trampoline where
 	INIT cannot be used; this one stands without it.
 	The MAINTAINERS entry grows with the patches that add files.  The NMI
@@ -228,9 +227,10 @@ blurb() {
 	   the new kernel's boot up to smp_init(), fractions of a second to
 	   seconds (and a kernel without the series, or booted with nosmt,
 	   leaves the CPUs it does not bring up there until reboot); for a
-	   restore, the image load's end to the thaw (the jump, the syscore
-	   resume, ACPI's leave method with hibernation_mode=platform), then
-	   tens of milliseconds per CPU of re-park under QEMU/TCG.  A panic
+	   restore, the commit to the re-park (the jump, the syscore resume,
+	   ACPI's leave method with hibernation_mode=platform, the thaw of the
+	   frozen CPUs), then tens of milliseconds per CPU of re-park under
+	   QEMU/TCG.  A panic
 	   during kexec no longer parks (only machine_shutdown() for kexec
 	   does).  Is that short enough everywhere, or should auto avoid INIT
 	   on all client machines and not only on the DMI list (one entry,

@@ -147,6 +147,13 @@ hooks_on_ours() {
 	return 0
 }
 
+# testbed_fixup: the test bed's patch on our files, if any.
+testbed_fixup() {
+	local tb=$REPO/bases/$BASE.d/testbed/files.patch
+	[ -f "$tb" ] || tb=$REPO/testbed/files.patch
+	[ ! -s "$tb" ] || echo "$tb"
+}
+
 # fix_files DIR: the files our_fixups() and the series' hooks touch are
 # copies in DIR, patched, rewritten only when their content changes.
 fix_files() {
@@ -158,19 +165,21 @@ fix_files() {
 		mkdir -p "$scratch/$(dirname "$f")"
 		cp "$REPO/$f" "$scratch/$f"
 	done <"$fixed"
-	# The series' own changes to our files first: what files.patch and
-	# testbed/files.patch are written against.  GIT_CEILING_DIRECTORIES:
-	# git apply works on the scratch directory, not in this repository.
-	for p in $(hooks_on_ours); do
-		# shellcheck disable=SC2046
-		GIT_CEILING_DIRECTORIES=$BUILD git -C "$scratch" apply --whitespace=nowarn \
-			$(sed 's/^/--include=/' "$ours") "$REPO/$p" >"$BUILD/.tree.err" 2>&1 || {
-			cat "$BUILD/.tree.err" >&2
-			die "$p does not apply to our files"
-		}
-	done
-	for p in $(our_fixups); do
-		patch -s -p1 -d "$scratch" --no-backup-if-mismatch -r - <"$p" >"$BUILD/.tree.err" 2>&1 || {
+	# In the order make series has them: bases/BASE.d/files.patch on our
+	# files as the series introduces them, the series' later changes to
+	# them (the parts of its hooks that touch our files), then the test
+	# bed's hooks (testbed/files.patch) on the result.
+	# GIT_CEILING_DIRECTORIES: git apply works on the scratch directory,
+	# not in this repository.
+	for p in $(our_fixups | grep -vxF "$(testbed_fixup)"; hooks_on_ours | sed "s|^|$REPO/|"; testbed_fixup); do
+		case $p in
+		*/patches/*)
+			# shellcheck disable=SC2046
+			GIT_CEILING_DIRECTORIES=$BUILD git -C "$scratch" apply --whitespace=nowarn \
+				$(sed 's/^/--include=/' "$ours") "$p" >"$BUILD/.tree.err" 2>&1 ;;
+		*)
+			patch -s -p1 -d "$scratch" --no-backup-if-mismatch -r - <"$p" >"$BUILD/.tree.err" 2>&1 ;;
+		esac || {
 			cat "$BUILD/.tree.err" >&2
 			die "${p#"$REPO"/} does not apply to our files: refresh it"
 		}
