@@ -31,7 +31,7 @@ static const char * const mode_names[] = { "off", "init" };
 static const char * const reason_names[] = { "restore", "kexec", "kexec-jump" };
 
 static enum handoff_mode handoff_mode __ro_after_init;
-static const char *mode_arg __initdata = "auto";
+static char *mode_arg __initdata = "auto";
 
 static int __init cpu_handoff_setup(char *arg)
 {
@@ -52,7 +52,7 @@ static const struct dmi_system_id init_smi_quirks[] __initconst = {
 	{ }
 };
 
-static const char * __init init_unusable(void)
+static const char *init_unusable(void)
 {
 	/* The hypervisor cannot restart a vCPU whose state is encrypted. */
 	if (cc_platform_has(CC_ATTR_GUEST_STATE_ENCRYPT))

@@ -34,6 +34,18 @@ static atomic_t held_cpus, ready_cpus;
 static struct cpumask saved_allowed;
 static bool holding;
 
+static void set_phase(int phase)
+{
+	/* Held CPUs see what was written before: pairs with get_phase(). */
+	smp_store_release(&hold_phase, phase);
+}
+
+static int get_phase(void)
+{
+	/* Pairs with set_phase(). */
+	return smp_load_acquire(&hold_phase);
+}
+
 /* A held CPU runs only the restore kernel, intact until the jump. */
 static void hold_this_cpu(void *unused)
 {
@@ -41,8 +53,7 @@ static void hold_this_cpu(void *unused)
 	u64 efer;
 
 	atomic_inc(&held_cpus);
-	/* Pairs with the smp_store_release()s of the controlling CPU. */
-	while ((phase = smp_load_acquire(&hold_phase)) == HOLD_WAIT)
+	while ((phase = get_phase()) == HOLD_WAIT)
 		cpu_relax();
 	if (phase == HOLD_COMMIT) {
 		/* VMX and SVM block INIT; leaving them sets virt_rebooting. */
@@ -50,7 +61,7 @@ static void hold_this_cpu(void *unused)
 		if ((__read_cr4() & X86_CR4_VMXE) || (efer & EFER_SVME))
 			x86_virt_emergency_disable_virtualization_cpu();
 		atomic_inc(&ready_cpus);
-		while ((phase = smp_load_acquire(&hold_phase)) == HOLD_COMMIT)
+		while ((phase = get_phase()) == HOLD_COMMIT)
 			cpu_relax();
 	}
 	if (phase == HOLD_PARK) {
@@ -59,8 +70,8 @@ static void hold_this_cpu(void *unused)
 		 * vCPU).  Still here at HOLD_JUMP, it failed: halt, out of this
 		 * text, which the image overwrites, and say so.
 		 */
-		read_poll_timeout_atomic(smp_load_acquire, phase, phase != HOLD_PARK, 10,
-					 HOLD_TIMEOUT_US, false, &hold_phase);
+		read_poll_timeout_atomic(get_phase, phase, phase != HOLD_PARK, 10,
+					 HOLD_TIMEOUT_US, false);
 		cpumask_clear_cpu(smp_processor_id(), &handoff_unparked);
 		for (;;)
 			native_halt();
@@ -146,19 +157,19 @@ int cpu_handoff_commit(void)
 		cpu_handoff_park_cpus(CPU_HANDOFF_RESTORE);
 		return 0;
 	}
-	smp_store_release(&hold_phase, HOLD_COMMIT);
+	set_phase(HOLD_COMMIT);
 	if (read_poll_timeout_atomic(atomic_read, n, n == want, 10, HOLD_TIMEOUT_US, false,
 				     &ready_cpus)) {
-		pr_crit("restore: only %d of %d held CPUs answered; not parking, virtualization stays off on those\n",
+		pr_crit("restore: %d of %d held CPUs answered; not parking (VMX/SVM off on those)\n",
 			n, want);
 		return -EBUSY;
 	}
 	cpumask_clear(&handoff_unparked);
-	smp_store_release(&hold_phase, HOLD_PARK);
+	set_phase(HOLD_PARK);
 	cpu_handoff_park_cpus(CPU_HANDOFF_RESTORE);
 	/* A held CPU that could not be parked halts: wait until it has. */
 	cpumask_and(&handoff_unparked, &handoff_unparked, cpu_online_mask);
-	smp_store_release(&hold_phase, HOLD_JUMP);
+	set_phase(HOLD_JUMP);
 	if (read_poll_timeout_atomic(cpumask_empty, n, n, 10, HOLD_TIMEOUT_US, false,
 				     &handoff_unparked))
 		pr_crit("restore: CPUs %*pbl were not parked and did not halt\n",
@@ -181,7 +192,7 @@ void cpu_handoff_release(void)
 
 	if (!holding)
 		return;
-	smp_store_release(&hold_phase, HOLD_RELEASE);
+	set_phase(HOLD_RELEASE);
 	/* Their IPI data must not be reused before they have left. */
 	if (read_poll_timeout_atomic(atomic_read, n, !n, 10, HOLD_TIMEOUT_US, false, &held_cpus))
 		pr_err("restore: %d CPUs did not leave the hold\n", n);
