@@ -151,7 +151,7 @@ main() {
 
 	run_vm "$tmp/restore.log" "resume=/dev/vda vmtest.restore"
 	cat "$tmp/restore.log"
-	grep -q "cpu_handoff: restore: parked $((cpus - 1)) CPUs with init .* 0 failed" \
+	grep -q "cpu_handoff: restore: parked $((cpus - 1)) CPUs with init, .* 0 failed" \
 		"$tmp/restore.log" ||
 		fail "the restore kernel did not park its $((cpus - 1)) other CPUs"
 	grep -q "re-parked $((cpus / 2)) inherited CPUs" "$tmp/restore.log" ||
