@@ -182,3 +182,43 @@ series_size() {
 		{ code += n }
 		END { printf "%d lines of code, %d of documentation, %d of tests\n", code, doc, test }'
 }
+
+# manifest_first_hooks: one line per MANIFEST "patch:" block, in order: its
+# first hook, or "-" (mk/unseries.sh, mk/unseries-base.sh).
+manifest_first_hooks() {
+	awk '
+		/^[[:space:]]*#/ { next }
+		/^patch:/ { if (n && !h) print "-"; n++; h = 0; next }
+		/^[[:space:]]+hook:/ && !h { print $2; h = 1 }
+		END { if (n && !h) print "-" }' "$REPO/MANIFEST"
+}
+
+# hook_mail GITDIR COMMIT [FILE...]: COMMIT as a patches/ mail, without
+# MAINTAINERS and the FILEs (the new files it adds, which are ours), its
+# sign-offs replaced by the project's placeholder's.
+hook_mail() {
+	local git=$1 c=$2 f excl=(':!MAINTAINERS')
+	shift 2
+	for f in "$@"; do excl+=(":!$f"); done
+	git -C "$git" format-patch -1 --stdout --zero-commit -N --no-signature "$c" -- . "${excl[@]}" |
+		python3 -c '
+import sys
+who = sys.argv[1]
+m = sys.stdin.read()
+head, sep, rest = m.partition("\n---\n")
+lines, prev = [], ""
+for l in head.split("\n"):
+    # the author: the placeholder too (a From: header may be folded)
+    if l.startswith("From: ") or (l.startswith(" ") and prev == "from"):
+        if prev != "from":
+            lines.append("From: " + who)
+        prev = "from"
+        continue
+    prev = ""
+    if not l.startswith("Signed-off-by: "):
+        lines.append(l)
+while lines and lines[-1] == "":
+    lines.pop()
+sys.stdout.write("\n".join(lines) + "\n\nSigned-off-by: " + who + sep + rest)
+' "$PLACEHOLDER_NAME <$PLACEHOLDER_EMAIL>"
+}

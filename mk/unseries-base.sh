@@ -14,16 +14,11 @@ from=${2:?usage: unseries-base.sh GITDIR FROM}
 [ "$BASE" != "$DEFAULT_BASE" ] || die "BASE=$BASE is the default base: use mk/unseries.sh"
 out=$REPO/bases/$BASE.d
 mapfile -t commits < <(git -C "$git" rev-list --reverse "$from..HEAD")
-mapfile -t hooks < <(awk '
-	/^[[:space:]]*#/ { next }
-	/^patch:/ { if (n && !h) print "-"; n++; h = 0; next }
-	/^[[:space:]]+hook:/ && !h { print $2; h = 1 }
-	END { if (n && !h) print "-" }' "$REPO/MANIFEST")
+mapfile -t hooks < <(manifest_first_hooks)
 [ "${#commits[@]}" = "${#hooks[@]}" ] ||
 	die "$git has ${#commits[@]} commits on $from, MANIFEST ${#hooks[@]} patches"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-who="$PLACEHOLDER_NAME <$PLACEHOLDER_EMAIL>"
 : >"$tmp/files.patch"
 body() { sed -n '/^diff --git/,$p' "$1" | grep -v '^index \|^-- $\|^[0-9]*\.[0-9.]*$' | sed -E 's/^@@ [^@]* @@.*/@@/'; }
 for i in "${!commits[@]}"; do
@@ -36,19 +31,7 @@ for i in "${!commits[@]}"; do
 	done
 	h=${hooks[$i]}
 	[ "$h" != - ] || continue
-	excl=(':!MAINTAINERS')
-	for f in "${added[@]}"; do excl+=(":!$f"); done
-	git -C "$git" format-patch -1 --stdout --zero-commit -N --no-signature "$c" -- . "${excl[@]}" |
-		python3 -c '
-import sys
-who = sys.argv[1]
-m = sys.stdin.read()
-head, sep, rest = m.partition("\n---\n")
-lines = [l for l in head.split("\n") if not l.startswith("Signed-off-by: ")]
-while lines and lines[-1] == "":
-    lines.pop()
-sys.stdout.write("\n".join(lines) + "\n\nSigned-off-by: " + who + sep + rest)
-' "$who" >"$tmp/$h"
+	hook_mail "$git" "$c" "${added[@]}" >"$tmp/$h"
 	mkdir -p "$out/patches"
 	if cmp -s <(body "$tmp/$h") <(body "$REPO/patches/$h"); then
 		rm -f "$out/patches/$h"

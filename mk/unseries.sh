@@ -16,14 +16,9 @@ set -e
 git=${1:?usage: unseries.sh GITDIR FROM}
 from=${2:?usage: unseries.sh GITDIR FROM}
 mapfile -t commits < <(git -C "$git" rev-list --reverse "$from..HEAD")
-mapfile -t hooks < <(awk '
-	/^[[:space:]]*#/ { next }
-	/^patch:/ { if (n && !h) print "-"; n++; h = 0; next }
-	/^[[:space:]]+hook:/ && !h { print $2; h = 1 }
-	END { if (n && !h) print "-" }' "$REPO/MANIFEST")
+mapfile -t hooks < <(manifest_first_hooks)
 [ "${#commits[@]}" = "${#hooks[@]}" ] ||
 	die "$git has ${#commits[@]} commits on $from, MANIFEST ${#hooks[@]} patches"
-who="$PLACEHOLDER_NAME <$PLACEHOLDER_EMAIL>"
 for i in "${!commits[@]}"; do
 	c=${commits[$i]}
 	mapfile -t added < <(git -C "$git" diff --name-only --diff-filter=A "$c^" "$c" -- . ':!MAINTAINERS')
@@ -33,19 +28,6 @@ for i in "${!commits[@]}"; do
 	done
 	h=${hooks[$i]}
 	[ "$h" != - ] || continue
-	excl=(':!MAINTAINERS')
-	for f in "${added[@]}"; do excl+=(":!$f"); done
-	git -C "$git" format-patch -1 --stdout --zero-commit -N --no-signature "$c" -- . "${excl[@]}" |
-		python3 -c '
-import sys
-who = sys.argv[1]
-m = sys.stdin.read()
-head, sep, rest = m.partition("\n---\n")
-lines = [l for l in head.split("\n") if not l.startswith("Signed-off-by: ")]
-lines = ["From: " + who if l.startswith("From: ") else l for l in lines]
-while lines and lines[-1] == "":
-    lines.pop()
-sys.stdout.write("\n".join(lines) + "\n\nSigned-off-by: " + who + sep + rest)
-' "$who" >"$REPO/patches/$h"
+	hook_mail "$git" "$c" "${added[@]}" >"$REPO/patches/$h"
 	echo "  HOOK    patches/$h (${#added[@]} files)" >&2
 done
