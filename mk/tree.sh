@@ -131,10 +131,13 @@ link_files() {
 # (testbed/files.patch, or bases/BASE.d/testbed/files.patch for this base;
 # an empty one there: none), which make series never carries.
 our_fixups() {
-	local tb=$REPO/bases/$BASE.d/testbed/files.patch
+	base_fixup
+	testbed_fixup
+}
+
+# base_fixup: bases/BASE.d/files.patch, if this base has one.
+base_fixup() {
 	[ ! -f "$REPO/bases/$BASE.d/files.patch" ] || echo "$REPO/bases/$BASE.d/files.patch"
-	[ -f "$tb" ] || tb=$REPO/testbed/files.patch
-	[ ! -s "$tb" ] || echo "$tb"
 }
 
 # hooks_on_ours: the series' hooks that change our new files, in order.
@@ -171,7 +174,7 @@ fix_files() {
 	# bed's hooks (testbed/files.patch) on the result.
 	# GIT_CEILING_DIRECTORIES: git apply works on the scratch directory,
 	# not in this repository.
-	for p in $(our_fixups | grep -vxF "$(testbed_fixup)"; hooks_on_ours | sed "s|^|$REPO/|"; testbed_fixup); do
+	for p in $(base_fixup; hooks_on_ours | sed "s|^|$REPO/|"; testbed_fixup); do
 		case $p in
 		*/patches/*)
 			# shellcheck disable=SC2046
