@@ -140,12 +140,17 @@ base_fixup() {
 	[ ! -f "$REPO/bases/$BASE.d/files.patch" ] || echo "$REPO/bases/$BASE.d/files.patch"
 }
 
-# hooks_on_ours: the series' hooks that change our new files, in order.
+# touched PATCH...: the paths the PATCHes change (their "+++ b/" lines).
+touched() {
+	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$@"
+}
+
+# hooks_on_ours: the series' hooks that change our new files, in order,
+# as paths in this repository.
 hooks_on_ours() {
 	local p
 	while read -r p; do
-		sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$REPO/$p" | grep -qxFf "$ours" &&
-			echo "$p"
+		touched "$REPO/$p" | grep -qxFf "$ours" && echo "$REPO/$p"
 	done <"$series_hooks"
 	return 0
 }
@@ -174,7 +179,7 @@ fix_files() {
 	# bed's hooks (testbed/files.patch) on the result.
 	# GIT_CEILING_DIRECTORIES: git apply works on the scratch directory,
 	# not in this repository.
-	for p in $(base_fixup; hooks_on_ours | sed "s|^|$REPO/|"; testbed_fixup); do
+	for p in $(base_fixup; cat "$hooks_ours"; testbed_fixup); do
 		case $p in
 		*/patches/*)
 			# shellcheck disable=SC2046
@@ -200,12 +205,15 @@ mkdir -p "$BUILD"
 fixed=$BUILD/.tree.fixed
 ours=$BUILD/.tree.ours
 series_hooks=$BUILD/.tree.hooks.series
+hooks_ours=$BUILD/.tree.hooks.ours
 new_files >"$ours"
 series_entries | while read -r p; do base_hook "" "$p"; done >"$series_hooks"
+hooks_on_ours >"$hooks_ours"
 {
-	our_fixups | xargs -r sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p'
-	hooks_on_ours | sed "s|^|$REPO/|" | xargs -r sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' |
-		grep -xFf "$ours"
+	# shellcheck disable=SC2046
+	[ -z "$(our_fixups)" ] || touched $(our_fixups)
+	# shellcheck disable=SC2046
+	[ ! -s "$hooks_ours" ] || touched $(cat "$hooks_ours") | grep -xFf "$ours"
 } | sort -u >"$fixed"
 verify_base
 [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify base >/dev/null || {
