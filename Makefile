@@ -195,7 +195,7 @@ series: tree
 
 # lint writes the series itself: a draft if no real identity is set.  It
 # builds the series with the configuration of make check's patched kernel.
-LINT_BUILD := $(if $(filter distro,$(CHECK_KERNELS)),distro-kernel,kernel)
+LINT_BUILD := $(if $(filter distro,$(CHECK_KERNELS)),distro-kernel debug-kernel,kernel)
 LINT_ENV := LINT_KERNEL=$(if $(filter distro,$(CHECK_KERNELS)),distro,patched)
 lint: $(LINT_BUILD) lint-deps
 	@DRAFT=$(DRAFT) LINT=quick $(LINT_ENV) $(REPO)/mk/lint.sh
