@@ -7,6 +7,11 @@
 #   BENCH="restore kexec"  what to measure
 #   KERNELS="base patched trampoline"  which (nohold: the patched kernel
 #                without its hold, handoff_nmi_inject.no_hold=1)
+#   QUIET=1      the console at the quiet loglevel (as distributions
+#                boot) from syscore_shutdown() to the jump: stop-to-jump
+#                then leaves out the serial port's time for the lines
+#                printed in it (7.3's and the series'), which at loglevel
+#                7 is part of it (handoff_nmi_inject.quiet_kexec=1)
 #   SILENCE=300  give a run up after this many seconds without console
 #                output (a stalled boot; its cycles are then missing)
 # restore: one "cross" scenario per count and kernel: the kernel makes an
@@ -32,9 +37,12 @@ for b in $BENCH; do
 			# "nohold", the patched kernel whose restore takes its
 			# CPUs offline instead of holding them (the series
 			# without its hold patch, through the test bed)
+			ap=""
+			[ $k = trampoline ] && ap="cpu_handoff=trampoline"
+			[ $k = nohold ] && ap="handoff_nmi_inject.no_hold=1"
+			[ "${QUIET:-0}" = 1 ] && ap="${ap:+$ap }handoff_nmi_inject.quiet_kexec=1"
 			a=()
-			[ $k = trampoline ] && a=("append cpu_handoff=trampoline")
-			[ $k = nohold ] && a=("append handoff_nmi_inject.no_hold=1")
+			[ -n "$ap" ] && a=("append $ap")
 			case $b in
 			restore) specs+=("$(scenario_file "$OUT/scenarios" "restore-$k-$n" "kind cross" \
 				"image $k" "restore $k" "cpus $n" "cycles $REPS" "${a[@]}")") ;;

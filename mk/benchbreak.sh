@@ -38,10 +38,17 @@ for f in "$dir"/[0-9]*-kexec-*.log; do
 	}
 	/CH: KEXEC step=/ { in_k = 1; park = 0; next }
 	in_k && /cpu_handoff: kexec: parked/ { p = $0; sub(/.*; park /, "", p); sub(/ us.*/, "", p); park = p }
+	function emit() { nk++; S = S " " (st - park) / 1000; P = P " " park / 1000; pend = 0 }
 	in_k && /machine_shutdown\(\) took/ {
-		st = val("took"); jump = $1; in_k = 0; nk++
-		S = S " " (st - park) / 1000; P = P " " park / 1000; next
+		st = val("took"); jump = $1; in_k = 0
+		# make bench QUIET=1: the window'"'"'s lines come after it
+		if (/console quiet/) pend = 1; else emit()
+		next
 	}
+	pend && /in the quiet window: .*cpu_handoff: kexec: parked/ {
+		p = $0; sub(/.*; park /, "", p); sub(/ us.*/, "", p); park = p; next
+	}
+	pend && !/in the quiet window/ { emit() }
 	jump && /Linux version/ && !first { first = $1; L = L " " (first - jump) * 1000 }
 	first && /smp: Bringing up secondary/ { s0 = $1; T = T " " (s0 - first) * 1000 }
 	first && s0 && /smp: Brought up/ { s1 = $1; M = M " " (s1 - s0) * 1000 }

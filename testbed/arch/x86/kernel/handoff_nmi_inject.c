@@ -80,7 +80,9 @@
 #include <linux/moduleparam.h>
 #include <linux/platform_device.h>
 #include <linux/printk.h>
+#include <linux/sched/clock.h>
 #include <linux/smp.h>
+#include <linux/string.h>
 #include <linux/suspend.h>
 #include <linux/syscore_ops.h>
 #include <linux/uaccess.h>
@@ -322,6 +324,19 @@ static void hp_count(atomic_t *ctr)
 static u64 shutdown_start_ns;
 
 /*
+ * With quiet_kexec, the lines printed between the start of the window
+ * and its end (7.3's "Starting new kernel", the series' summary line) go
+ * to the log buffer only, as under "quiet", the way distributions boot:
+ * on a console at loglevel 7 the window would measure the serial port's
+ * speed along with the CPU stop (make bench QUIET=1).
+ */
+static bool quiet_kexec;
+module_param(quiet_kexec, bool, 0444);
+MODULE_PARM_DESC(quiet_kexec, "Console at the quiet loglevel between syscore_shutdown() and the jump, for kexec (make bench QUIET=1)");
+static int quiet_saved_loglevel;
+static u64 quiet_start_us;
+
+/*
  * kernel_kexec() runs syscore_shutdown(), machine_shutdown() (which stops
  * the other CPUs) and kmsg_dump(KMSG_DUMP_SHUTDOWN) right before
  * machine_kexec(): the time between the first and the last is the
@@ -329,19 +344,52 @@ static u64 shutdown_start_ns;
  */
 static void hp_syscore_shutdown(void *data)
 {
+	if (quiet_kexec && kexec_in_progress) {
+		quiet_saved_loglevel = console_loglevel;
+		console_loglevel = CONSOLE_LOGLEVEL_QUIET;
+		quiet_start_us = div_u64(local_clock(), NSEC_PER_USEC);
+	}
 	WRITE_ONCE(shutdown_start_ns, ktime_get_ns());
+}
+
+/*
+ * After the window, the lines it logged but did not print, with their own
+ * timestamps: where its time went (mk/benchbreak.sh reads the park).
+ */
+static void hp_print_quiet_lines(void)
+{
+	static char line[320];
+	struct kmsg_dump_iter iter;
+	unsigned long sec, usec;
+	size_t len;
+
+	kmsg_dump_rewind(&iter);
+	while (kmsg_dump_get_line(&iter, false, line, sizeof(line) - 1, &len)) {
+		line[len] = '\0';
+		if (sscanf(line, "[%lu.%lu]", &sec, &usec) != 2 ||
+		    (u64)sec * USEC_PER_SEC + usec < quiet_start_us)
+			continue;
+		if (strstr(line, "machine_shutdown() took"))
+			continue;
+		pr_info("kexec: in the quiet window: %s", line);
+	}
 }
 
 static void hp_kmsg_dump(struct kmsg_dumper *dumper, struct kmsg_dump_detail *detail)
 {
 	u64 start = READ_ONCE(shutdown_start_ns);
+	u64 took = ktime_get_ns() - start;
 
 	if (detail->reason != KMSG_DUMP_SHUTDOWN || !start)
 		return;
 	if (!kexec_in_progress)
 		return;
-	pr_info("kexec: machine_shutdown() took %llu us, jumping\n",
-		div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
+	if (quiet_saved_loglevel)
+		console_loglevel = quiet_saved_loglevel;
+	pr_info("kexec: machine_shutdown() took %llu us, jumping%s\n",
+		div_u64(took, NSEC_PER_USEC), quiet_saved_loglevel ? " (console quiet)" : "");
+	if (quiet_saved_loglevel)
+		hp_print_quiet_lines();
 }
 
 static struct kmsg_dumper hp_dumper = {
