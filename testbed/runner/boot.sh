@@ -59,6 +59,10 @@ probe_accel() {
 	case $accel in
 	tcg) ACCEL_ARGS="-accel tcg,thread=multi"; return ;;
 	kvm) ACCEL_ARGS="-accel kvm"; return ;;
+	# Guest time counts guest instructions (1 ns each), not host time:
+	# what the emulator spends translating code, or waiting for a host
+	# CPU, is not in it.  One host thread runs every vCPU in turn.
+	icount) ACCEL_ARGS="-accel tcg,thread=single -icount shift=0,sleep=off"; return ;;
 	esac
 	if [ -f "$cache" ]; then
 		ACCEL_ARGS=$(cat "$cache")

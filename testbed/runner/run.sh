@@ -16,7 +16,8 @@
 #                          scenarios unpack; kept out of the initramfs, which
 #                          every boot has to unpack)
 #   --out DIR              logs and metrics (default ./handoff-results)
-#   --accel auto|tcg|kvm   auto: use KVM only if a guest boots under it
+#   --accel auto|tcg|kvm|icount   auto: use KVM only if a guest boots under it;
+#                          icount: TCG, guest time counting instructions
 #   --timeout SEC          per QEMU run (default 300, scaled by CPUs)
 #   --silence SEC          also give a QEMU run up when its console has
 #                          been silent for SEC seconds (default 0: never;

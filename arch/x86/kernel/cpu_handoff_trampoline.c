@@ -203,20 +203,22 @@ static void __noreturn trampoline_enter(void)
 
 /*
  * Between handoffs an offline CPU belongs in its deepest idle state, as in
- * the kernel's own play_dead(): the park loop's HLT is C1, which would
- * keep the core out of C6 for as long as the CPU is offline.  So it waits
- * here, in this kernel's memory, and moves into the park loop when a
- * handoff asks (handoff_tramp_park()), before this memory is overwritten.
- *
- * Where native_play_dead() would wait in MWAIT (idle_driver_plays_dead()),
- * it waits in MWAIT on its own cache line with the deepest hint CPUID
- * leaf 5 lists; the ask is a store to the line, and an NMI if that has
- * not woken it a millisecond later.  Elsewhere it waits in HLT, and the
- * ask comes with an NMI straight away, which an offline CPU returns from
- * at once (exc_nmi()).  A handoff asks every waiting CPU at once
- * (ask_offline_waiters()), so that they move in side by side.  What
- * this does not use is cpuidle's enter_dead (ACPI _CST I/O C-states): a
- * CPU in those loops cannot be asked to move.
+ * the kernel's own play_dead().  Where that is HLT (no cpuidle driver
+ * plays dead: AMD, most virtual machines), the park loop's HLT is the
+ * same state, so the CPU goes there at once: no handoff has to wake it
+ * and wait for its way in, and no NMI is ever sent to it.  Where
+ * native_play_dead() would wait in MWAIT (idle_driver_plays_dead()), the
+ * park loop's HLT would keep the core out of C6 for as long as the CPU is
+ * offline.  So it waits here, in this kernel's memory, in MWAIT on its
+ * own cache line with the deepest hint CPUID leaf 5 lists, and moves into
+ * the park loop when a handoff asks (handoff_tramp_park()), before this
+ * memory is overwritten: the ask is a store to the line, and an NMI if
+ * that has not woken it a millisecond later.  It waits in HLT here only
+ * if the park loop is not ready; then the ask comes with an NMI straight
+ * away, which an offline CPU returns from at once (exc_nmi()).  A handoff
+ * asks every waiting CPU at once (ask_offline_waiters()), so that they
+ * move in side by side.  What this does not use is cpuidle's enter_dead
+ * (ACPI _CST I/O C-states): a CPU in those loops cannot be asked to move.
  *
  * An NMI goes only to a CPU that provably still waits: the CPU and the
  * handoff both move @state with cmpxchg(), the CPU from waiting to
@@ -234,6 +236,7 @@ enum dead_wait_state {
 	DEAD_NUDGED,	/* the handoff has sent it an NMI */
 	DEAD_LEAVING,	/* saw @go, on its way to the park loop: no NMI */
 	DEAD_RESET,	/* reset by firmware since (suspend to RAM): left alone */
+	DEAD_PARKED,	/* went into the park loop when it went offline */
 };
 
 struct dead_wait {
@@ -330,6 +333,11 @@ static void trampoline_play_dead(void)
 	hint = deepest_mwait_hint();
 	if (hint < 0 && boot_cpu_data.x86 >= 4)
 		wbinvd();
+	if (hint < 0 && handoff_tramp.ready) {
+		WRITE_ONCE(w->go, 0);
+		WRITE_ONCE(w->state, DEAD_PARKED);
+		trampoline_enter();
+	}
 	/*
 	 * CPU hotplug is off during a handoff, so no ask can be pending
 	 * yet: anything in @w is left from before this CPU was last reset.
@@ -494,13 +502,16 @@ int handoff_tramp_park(unsigned int cpu)
 		/*
 		 * If it waits in trampoline_play_dead(), the store ends its
 		 * MWAIT, and an NMI its HLT.  CPUs stopped for kexec go to
-		 * the park loop by themselves (DEAD_NONE) and get no NMI.
+		 * the park loop by themselves (DEAD_NONE) and get no NMI, nor
+		 * do CPUs that went there when they went offline (DEAD_PARKED).
 		 * The first park of a handoff asks them all: later ones only
 		 * if this CPU began to wait since.
 		 */
-		if (!READ_ONCE(w->go))
-			ask_offline_waiters();
-		nudge = true;
+		if (READ_ONCE(w->state) != DEAD_PARKED) {
+			if (!READ_ONCE(w->go))
+				ask_offline_waiters();
+			nudge = true;
+		}
 	}
 	handoff_wait_start(&wait, PARK_TIMEOUT_US);
 	do {
