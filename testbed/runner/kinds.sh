@@ -26,6 +26,10 @@ run_hibernate() {
 	append="$append ch.hotplug=$(opt hotplug 0) ch.where=$(opt where 0)"
 	WHERE=""
 	[ "$(opt where 0)" = 1 ] && WHERE=1
+	# Only where the scenario says so may an offline CPU wait in the
+	# trampoline's park loop (monitor.sh's where_watch).
+	WHERE_PARKLOOP=""
+	[ "$(waitin)" = parkloop ] && WHERE_PARKLOOP=1
 	t0=$(date +%s.%N)
 	# disk=reboot: the reset after the image is written boots the same
 	# kernel, which restores it, so QEMU must not exit on reboot here.
@@ -62,25 +66,31 @@ run_hibernate() {
 # waitin: the scenario's waitin key, with native read as where this base's
 # native_play_dead() waits under TCG, which has no cpuidle driver: in HLT
 # on 7.x (MWAIT only through a cpuidle driver that plays dead), in MWAIT
-# (TCG's pause) on 6.12, which tries CPUID's MWAIT first.
+# (TCG's pause) on 6.12, which tries CPUID's MWAIT first.  With the
+# trampoline (trampoline-native), a CPU that would wait in HLT waits in
+# the park loop's HLT instead (parkloop); one that would wait in MWAIT
+# waits in this kernel's memory.
 waitin() {
 	case $(opt waitin "") in
 	native) case $base_version in 6.*) echo mwait ;; *) echo hlt ;; esac ;;
+	trampoline-native) case $base_version in 6.*) echo mwait ;; *) echo parkloop ;; esac ;;
 	*) opt waitin "" ;;
 	esac
 }
 
-# wait_in LOG hlt|mwait: every offline CPU that where 1 read was halted
-# (HLT), or running (MWAIT, which TCG runs as a pause).
+# wait_in LOG hlt|mwait|parkloop: every offline CPU that where 1 read was
+# halted (HLT) outside the park loop, or running (MWAIT, which TCG runs
+# as a pause), or halted in the park loop's page.
 wait_in() {
 	local log=$1 how=$2 n want
-	want=1
-	[ "$how" = mwait ] && want=0
+	want=" HLT=1\$"
+	[ "$how" = mwait ] && want=" HLT=0\$"
+	[ "$how" = parkloop ] && want=" HLT=1 parkloop\$"
 	n=$(grep -c '^MON: where ' "$log")
 	[ "$n" -gt 0 ] || { fail "where 1 read no offline CPU"; return 1; }
-	if grep '^MON: where ' "$log" | grep -qv " HLT=$want\$"; then
+	if grep '^MON: where ' "$log" | grep -qv "$want"; then
 		fail "an offline CPU did not wait in $how:" \
-			"$(grep '^MON: where ' "$log" | grep -v " HLT=$want\$" | head -1)"
+			"$(grep '^MON: where ' "$log" | grep -v "$want" | head -1)"
 		return 1
 	fi
 	RESULT_NOTE="$n offline CPU readings, all in $how"

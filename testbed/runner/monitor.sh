@@ -91,9 +91,11 @@ s3_watch() {
 # where_watch LOG FROM: at each "CH: WHERE ... offline=LIST" line (the
 # guest then sleeps), read every vCPU's registers and say where each
 # offline CPU is.  Between handoffs an offline CPU belongs in its kernel's
-# play_dead(): not in the trampoline's park loop (C1 only; the page at
-# CPU_HANDOFF_TRAMPOLINE_VADDR), and not in wait-for-SIPI (CR4.MCE clear;
-# QEMU shows it at the reset vector, CS base 0xffff0000, RIP 0xfff0).
+# play_dead(), never in wait-for-SIPI (CR4.MCE clear; QEMU shows it at the
+# reset vector, CS base 0xffff0000, RIP 0xfff0), and in the trampoline's
+# park loop (the page at CPU_HANDOFF_TRAMPOLINE_VADDR; its HLT is C1) only
+# where play_dead() would wait in HLT anyway and the trampoline is chosen
+# (WHERE_PARKLOOP=1, the scenario's waitin).
 where_watch() {
 	local log=$1 from=$2 seen=0 n line list regs c cpus
 	while kill -0 "$QPID" 2>/dev/null; do
@@ -111,7 +113,8 @@ where_watch() {
 			done
 			regs=$(qemu_monitor "info registers -a" | tr -d '\r')
 			for c in $cpus; do
-				echo "$regs" | awk -v c="CPU#$c" -v cpu="$c" -v tag="$n" '
+				echo "$regs" | awk -v c="CPU#$c" -v cpu="$c" -v tag="$n" \
+					-v parkloop="${WHERE_PARKLOOP:-}" '
 				$1 == c { on = 1; next } /^CPU#/ { on = 0 }
 				on && /^RIP=/ { rip = substr($1, 5) }
 				on && /^CS =/ { base = $3 }
@@ -122,8 +125,10 @@ where_watch() {
 					bad = "MON: WHERE-BAD " at
 					if (rip == "")
 						print bad ": no registers"
-					else if (substr(r, 1, 13) == "ffffffffff5ff")
+					else if (substr(r, 1, 13) == "ffffffffff5ff" && parkloop != 1)
 						print bad " in the trampoline page (RIP=" rip ")"
+					else if (substr(r, 1, 13) == "ffffffffff5ff")
+						print "MON: where " at " RIP=" rip " HLT=" hlt " parkloop"
 					else if (b ~ /^0*ffff0000$/ && r ~ /^0*fff0$/)
 						print bad " in wait-for-SIPI (RIP=" rip ")"
 					else

@@ -210,7 +210,7 @@ for file in "${files[@]}"; do
 	case $KIND in nmi*|mce*) DEFAULT_KASLR=on ;; *) DEFAULT_KASLR=off ;; esac
 	MCES=$(opt mces 1)
 	MCE_CPU=""
-	WHERE=""
+	WHERE="" WHERE_PARKLOOP=""
 	SMBIOS_ARGS=()
 	vendor=$(opt smbios-vendor "") product=$(opt smbios-product "")
 	[ -z "$vendor$product" ] ||
