@@ -15,11 +15,11 @@ enum cpu_handoff_reason {
 #ifdef CONFIG_CPU_HANDOFF
 bool cpu_handoff_parks(enum cpu_handoff_reason reason);
 int cpu_handoff_park_cpus(enum cpu_handoff_reason reason);
-void cpu_handoff_repark(void);
+int cpu_handoff_repark(void);
 #else
 static inline bool cpu_handoff_parks(enum cpu_handoff_reason reason) { return false; }
 static inline int cpu_handoff_park_cpus(enum cpu_handoff_reason reason) { return -EOPNOTSUPP; }
-static inline void cpu_handoff_repark(void) { }
+static inline int cpu_handoff_repark(void) { return -EOPNOTSUPP; }
 #endif
 
 #endif /* _LINUX_CPU_HANDOFF_H */

@@ -33,7 +33,7 @@ qemu_start() {
 		-drive file="$swap",if=virtio,format=raw,cache=unsafe \
 		-drive file="$data",if=virtio,format=raw,readonly=on \
 		-serial stdio -monitor unix:"$MONSOCK",server=on,wait=off \
-		-d cpu_reset -D "$log.qemu.$QRUN" \
+		-d "cpu_reset${QEMU_DEBUG:+,$QEMU_DEBUG}" -D "$log.qemu.$QRUN" \
 		"${SMBIOS_ARGS[@]}" "${FW_ARGS[@]}" "$@" </dev/null
 		echo $? >"$log.exit.$QRUN" ) 2>&1 | stamp >>"$log" ) &
 	QPID=$!

@@ -158,14 +158,16 @@ int cpu_handoff_park_cpus(enum cpu_handoff_reason reason)
  * kernel's play_dead(), never activated.
  *
  * Context: process context, tasks frozen, the frozen CPUs back online.
+ * Return: 0, or -EOPNOTSUPP if this kernel does not park CPUs (the caller
+ * keeps its old way).
  */
-void cpu_handoff_repark(void)
+int cpu_handoff_repark(void)
 {
 	unsigned int cpu, n = 0, failed = 0;
 	u64 t0 = local_clock();
 
 	if (handoff_mode == HANDOFF_OFF)
-		return;
+		return -EOPNOTSUPP;
 	for_each_present_cpu(cpu) {
 		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
 			continue;
@@ -174,4 +176,5 @@ void cpu_handoff_repark(void)
 	}
 	pr_info("re-parked %u inherited CPUs, %u failed, in %llu us\n", n - failed, failed,
 		div_u64(local_clock() - t0, NSEC_PER_USEC));
+	return 0;
 }

@@ -333,7 +333,13 @@ static void trampoline_play_dead(void)
 	hint = deepest_mwait_hint();
 	if (hint < 0 && boot_cpu_data.x86 >= 4)
 		wbinvd();
-	if (hint < 0 && handoff_tramp.ready) {
+	/*
+	 * Only into a park loop this kernel built: after a resume, until
+	 * cpu_handoff_repark() rebuilds it, the area holds the restore
+	 * kernel's, whose way in maps that kernel's text, not this one's.
+	 */
+	if (hint < 0 && handoff_tramp.ready &&
+	    handoff_tramp_crc() == handoff_tramp.built_crc) {
 		WRITE_ONCE(w->go, 0);
 		WRITE_ONCE(w->state, DEAD_PARKED);
 		trampoline_enter();

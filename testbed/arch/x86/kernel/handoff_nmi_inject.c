@@ -379,12 +379,14 @@ static void hp_print_quiet_lines(void)
 static void hp_kmsg_dump(struct kmsg_dumper *dumper, struct kmsg_dump_detail *detail)
 {
 	u64 start = READ_ONCE(shutdown_start_ns);
-	u64 took = ktime_get_ns() - start;
+	u64 took;
 
+	/* Not in a kexec jump's, whose timekeeping is suspended by now. */
 	if (detail->reason != KMSG_DUMP_SHUTDOWN || !start)
 		return;
 	if (!kexec_in_progress)
 		return;
+	took = ktime_get_ns() - start;
 	if (quiet_saved_loglevel)
 		console_loglevel = quiet_saved_loglevel;
 	pr_info("kexec: machine_shutdown() took %llu us, jumping%s\n",
