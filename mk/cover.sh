@@ -279,13 +279,16 @@ blurb_rfc() {
 	   without the option is why the release word is only trusted where
 	   INIT is unusable.  SEV-SNP, whose AP creation could also leave a
 	   stale slot, was not tried.
-	 - Kexec's stop-to-jump is slower than 7.3's under QEMU/TCG: 0.7-1.4
-	   ms of it is the park itself (7.3 leaves its offline CPUs halted in
-	   its own memory); the rest grows with the CPUs that
-	   stop_other_cpus() stops, which make their way into the park loop
-	   where 7.3's halt at once, on a host of 2 cores for up to 16 vCPUs
-	   (results/bench-7.3.md has a breakdown).  The next kernel reaches
-	   user space as fast as 7.3's.
+	 - Kexec's stop-to-jump is still slower than 7.3's under QEMU/TCG at
+	   2-4 vCPUs: 0.8x, 0.3-0.5 ms more, with a quiet console (at loglevel
+	   7 the serial port's time for the series' summary line, 0.6-1.2 ms,
+	   comes on top).  The park itself is 0.2 ms there; counted in guest
+	   instructions (QEMU's icount) the whole difference is about 10 us,
+	   most of it the summary pr_info().  Offline CPUs that would wait in
+	   HLT now wait in the park loop from the start, so a kexec no longer
+	   wakes them and waits for them (that made it 0.5x at 8 vCPUs).  The
+	   next kernel reaches user space as fast as 7.3's
+	   (results/bench-kexec-quiet-1207.md).
 	EOF
 }
 
