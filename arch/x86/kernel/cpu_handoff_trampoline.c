@@ -214,11 +214,13 @@ static void __noreturn trampoline_enter(void)
  * the park loop when a handoff asks (handoff_tramp_park()), before this
  * memory is overwritten: the ask is a store to the line, and an NMI if
  * that has not woken it a millisecond later.  It waits in HLT here only
- * if the park loop is not ready; then the ask comes with an NMI straight
- * away, which an offline CPU returns from at once (exc_nmi()).  A handoff
- * asks every waiting CPU at once (ask_offline_waiters()), so that they
- * move in side by side.  What this does not use is cpuidle's enter_dead
- * (ACPI _CST I/O C-states): a CPU in those loops cannot be asked to move.
+ * if the park loop is not ready, or is not the one this kernel built (a
+ * resumed image, until cpu_handoff_repark() rebuilds it); then the ask
+ * comes with an NMI straight away, which an offline CPU returns from at
+ * once (exc_nmi()).  A handoff asks every waiting CPU at once
+ * (ask_offline_waiters()), so that they move in side by side.  What this
+ * does not use is cpuidle's enter_dead (ACPI _CST I/O C-states): a CPU in
+ * those loops cannot be asked to move.
  *
  * An NMI goes only to a CPU that provably still waits: the CPU and the
  * handoff both move @state with cmpxchg(), the CPU from waiting to
