@@ -27,6 +27,8 @@
 #   ch.offline=C,...   CPUs to offline by hand before the (first) kexec or
 #                      hibernation
 #   ch.s3=1            suspend to RAM and back before the (first) kexec
+#   ch.thenkexec=NAME  hibernate: after the last cycle, kexec into kernel
+#                      NAME of the data disk (a one-kexec chain's step 1)
 #   ch.smttoggle=1     turn SMT on and off again before the (first) kexec or
 #                      hibernation
 #   ch.hotplug=1       hibernate while a loop takes CPUs up and down (it is
@@ -271,7 +273,31 @@ do_hibernate() {
 		fi
 		i=$((i + 1))
 	done
+	tk=$(arg thenkexec "")
+	[ -n "$tk" ] && kexec_after_resume "$tk"
 	finish ok
+}
+
+# kexec_after_resume NAME: the resumed image kernel kexecs into kernel
+# NAME of the data disk, whose ch.step=1 of a one-kexec chain checks the
+# CPUs and a payload.  The handoff uses the trampoline area as the resume
+# left it: rebuilt by this kernel (cpu_handoff_repark()), not the restore
+# kernel's, whose way in maps that kernel's text.
+kexec_after_resume() {
+	disk_get "$1" /tmp/kernel || { say "FAIL no kernel $1 on the data disk"; finish fail; }
+	disk_get initrd /tmp/initrd || { say "FAIL no initrd on the data disk"; finish fail; }
+	cmd=""
+	for w in $(cat /proc/cmdline); do
+		case $w in
+		ch.scenario=*|ch.cycles=*|ch.step=*|ch.thenkexec=*|resume=*) continue ;;
+		esac
+		cmd="$cmd $w"
+	done
+	cmd="${cmd# } ch.scenario=kexec ch.cycles=1 ch.step=1"
+	say "KEXEC step=0 next=$1 client=helper"
+	handoff_kexec /tmp/kernel /tmp/initrd "$cmd"
+	say "FAIL kexec after the resume returned"
+	finish fail
 }
 
 # disk_get NAME FILE: copy NAME from the data disk's index to FILE.

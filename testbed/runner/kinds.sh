@@ -126,7 +126,7 @@ make_image() {
 # stopped its CPUs; it must boot on with every CPU back.
 run_cross() {
 	local tag=$1 cpus=$2 cycles=$3 smt=$4 nmi=$5 failrestore=${6:-0} mce=${7:-0}
-	local ki kr kimg krest log append t0 c rc m rappend
+	local ki kr kimg krest log append t0 c rc m rappend tk
 	ki=$(opt image "$default_kernel")
 	kr=$(opt restore "$default_kernel")
 	kimg=$(kernel_of "$ki") || return 1
@@ -136,6 +136,13 @@ run_cross() {
 	append=$(hibernate_append "$cpus" "$smt" "$cycles" "$(opt disk shutdown)")
 	[ "$nmi" -gt 0 ] && append="$append handoff_nmi_inject.resume=$nmi"
 	[ "$mce" = 1 ] && append="$append handoff_nmi_inject.resume_hold_ms=$(opt hold 3000)"
+	# thenkexec: the resumed image kernel kexecs once more at the end; its
+	# kernel's "CH: BOOT" is then expected, after the "CH: KEXEC" line.
+	tk=$(opt thenkexec "")
+	if [ -n "$tk" ]; then
+		kernel_of "$tk" >/dev/null || return 1
+		append="$append ch.thenkexec=$tk"
+	fi
 	t0=$(date +%s.%N)
 	make_image "$log" "$ki" "$kimg" "$append" "$cpus" || return 1
 	for c in $(seq 1 "$cycles"); do
@@ -149,7 +156,9 @@ run_cross() {
 			rappend="$rappend handoff_nmi_inject.fail_restore=$(opt at 1)"
 		qemu_start "$log" "$krest" "$rappend" "$cpus" "$SWAP" "$DATA" -no-reboot
 		mark=$((mark + 1))
-		if [ "$c" = "$cycles" ]; then
+		if [ "$c" = "$cycles" ] && [ -n "$tk" ]; then
+			wait_for "$log" "CH: DONE|CH: FAIL|Kernel panic" "$TIMEOUT" "$mark"
+		elif [ "$c" = "$cycles" ]; then
 			wait_for "$log" "CH: DONE|CH: FAIL|CH: BOOT|Kernel panic" "$TIMEOUT" "$mark"
 		else
 			wait_for "$log" "CH: FAIL|CH: BOOT|Kernel panic|reboot: Power down" \
@@ -195,7 +204,7 @@ run_cross() {
 			WALL=$(echo "$(date +%s.%N) - $t0" | bc)
 			return 0
 		fi
-		if grep -q 'CH: BOOT' "$log.c$c"; then
+		if sed '/CH: KEXEC step=/,$d' "$log.c$c" | grep -q 'CH: BOOT'; then
 			rm -f "$log.c$c"
 			scan_bad "$log" || return 1
 			fail "cycle $c: $kr booted afresh instead of resuming the image" \
@@ -212,6 +221,13 @@ run_cross() {
 	done
 	WALL=$(echo "$(date +%s.%N) - $t0" | bc)
 	grep -q 'CH: DONE ok' "$log" || { fail "guest did not finish"; return 1; }
+	if [ -n "$tk" ]; then
+		[ "$(sed '1,/CH: KEXEC step=0/d' "$log" | grep -c 'CH: BOOT')" = 1 ] &&
+			grep -q 'CH: PASS step=1$' "$log" || {
+			fail "the kexec after the resume did not boot $tk with every CPU"
+			return 1
+		}
+	fi
 	if [ "$nmi" -gt 0 ]; then
 		grep -q 'handoff_nmi_inject: resume: sent' "$log" || {
 			fail "no NMI was injected (kernel without CONFIG_HANDOFF_NMI_INJECT?)"

@@ -106,6 +106,9 @@ Keys:
                   outgoing and incoming kernels' layouts differ as they do on
                   real machines)
   payload MIB     memory payload checked after every handoff (default 16)
+  thenkexec NAME  cross: after the last cycle the resumed image kernel
+                  kexecs into kernel NAME, which must come up with every
+                  CPU (the handoff right after a restore's)
   smbios-vendor TEXT, smbios-product TEXT  the machine's DMI system vendor
                   and product, for the SMI quirk list
   offline C,..    kexec, kexec-jump, hibernate: CPUs to offline by hand first
