@@ -284,7 +284,11 @@ blurb_rfc() {
 	   7 the serial port's time for the series' summary line, 0.6-1.2 ms,
 	   comes on top).  The park itself is 0.2 ms there; counted in guest
 	   instructions (QEMU's icount) the whole difference is about 10 us,
-	   most of it the summary pr_info().  Offline CPUs that would wait in
+	   and it is the summary pr_info(): a test build without that line
+	   runs the window in 7.3's instructions at 2 and 4 vCPUs, with INIT
+	   and with the trampoline.  Is one summary line per kexec worth a
+	   few microseconds of it, or should it print only when a CPU could
+	   not be parked?  Offline CPUs that would wait in
 	   HLT now wait in the park loop from the start, so a kexec no longer
 	   wakes them and waits for them (that made it 0.5x at 8 vCPUs).  The
 	   next kernel reaches user space as fast as 7.3's
