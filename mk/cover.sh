@@ -269,7 +269,10 @@ blurb_rfc() {
 	It is RFC because the fixed address becomes ABI between kernels, and
 	because no machine of the kind it serves was tried: everything below
 	ran under QEMU/TCG and Bochs, with INIT made unusable on purpose
-	(cpu_handoff_noinit).
+	(cpu_handoff_noinit).  There, a release-word hibernation cycle (where
+	an earlier version crashed 1 run in 25) passed 100 runs of 100 on
+	each base, a kexec chain with NMIs into the parked CPUs 100 of 100,
+	and each other trampoline family at least 25 of 25.
 
 	Open questions
 	==============
