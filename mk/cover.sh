@@ -225,8 +225,9 @@ blurb() {
 	 - SMI-rendezvous BIOSes: INIT parking lasts from the point of no return
 	   to the incoming kernel's bringup.  For kexec that is purgatory and
 	   the new kernel's boot up to smp_init(), fractions of a second to
-	   seconds (and a kernel without the series, or booted with nosmt,
-	   leaves the CPUs it does not bring up there until reboot); for a
+	   seconds (and a kernel booted with maxcpus= or nr_cpus= leaves the
+	   CPUs it does not bring up there until reboot; nosmt siblings are
+	   booted once by every kernel since 4.19); for a
 	   restore, the commit to the re-park (the jump, the syscore resume,
 	   ACPI's leave method with hibernation_mode=platform, the thaw of the
 	   frozen CPUs), then tens of milliseconds per CPU of re-park under

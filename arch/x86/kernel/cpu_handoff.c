@@ -20,7 +20,6 @@
 #include <linux/tboot.h>
 
 #include <asm/apic.h>
-#include <asm/uv/uv.h>
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/cpu_handoff.h>
@@ -59,9 +58,16 @@ static const char *init_unusable(void)
 		return "SEV-ES/SNP guest";
 	if (cpu_feature_enabled(X86_FEATURE_TDX_GUEST))
 		return "TDX guest";
-	/* SNP AP creation, the MADT mailbox; SGI UV's own wakeup sends INIT. */
-	if ((apic->wakeup_secondary_cpu || apic->wakeup_secondary_cpu_64) && !is_uv_system())
+	/*
+	 * SNP AP creation, the MADT mailbox, SGI UV's hub (which sends even
+	 * INIT and SIPI itself): no INIT from this CPU's APIC is known to
+	 * reach the other CPUs, nor their wakeup to undo it.
+	 */
+	if (apic->wakeup_secondary_cpu || apic->wakeup_secondary_cpu_64)
 		return "CPUs are woken without INIT-SIPI-SIPI here";
+	/* Xen PV: the hypervisor starts and stops vCPUs; there is no APIC. */
+	if (cpu_feature_enabled(X86_FEATURE_XENPV))
+		return "Xen PV guest";
 	if (tboot_enabled())
 		return "tboot: CPUs ignore INIT in the TXT environment";
 	return NULL;
@@ -158,13 +164,15 @@ int cpu_handoff_park_cpus(enum cpu_handoff_reason reason)
  * kernel's play_dead(), never activated.
  *
  * Context: process context, tasks frozen, the frozen CPUs back online.
- * Return: 0, or -EOPNOTSUPP if this kernel does not park CPUs (the caller
- * keeps its old way).
+ * Return: 0, the first error of a CPU that could not be re-parked, or
+ * -EOPNOTSUPP if this kernel does not park CPUs (the caller keeps its old
+ * way).
  */
 int cpu_handoff_repark(void)
 {
 	unsigned int cpu, n = 0, failed = 0;
 	u64 t0 = local_clock();
+	int err, ret = 0;
 
 	if (handoff_mode == HANDOFF_OFF)
 		return -EOPNOTSUPP;
@@ -172,9 +180,15 @@ int cpu_handoff_repark(void)
 		if (cpu_online(cpu) || !cpumask_test_cpu(cpu, &cpus_booted_once_mask))
 			continue;
 		n++;
-		failed += !!cpu_boot_and_park(cpu);
+		err = cpu_boot_and_park(cpu);
+		if (err) {
+			pr_warn("CPU %u could not be re-parked (%d): it may wait where the other kernel left it\n",
+				cpu, err);
+			failed++;
+			ret = ret ?: err;
+		}
 	}
 	pr_info("re-parked %u inherited CPUs, %u failed, in %llu us\n", n - failed, failed,
 		div_u64(local_clock() - t0, NSEC_PER_USEC));
-	return 0;
+	return ret;
 }

@@ -10,6 +10,7 @@
 #include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
 #include <asm/page_types.h>
+#include <asm/percpu.h>
 #include <asm/processor-flags.h>
 #include <asm/unwind_hints.h>
 
@@ -61,35 +62,48 @@ SYM_CODE_START(cpu_handoff_enter_trampoline)
 	ANNOTATE_NOENDBR
 	cli
 	/*
-	 * The arguments where cpu_handoff_entry_nmi finds them, before any
-	 * NMI can lead there: callee-saved, they survive the call below.
+	 * Hardware breakpoints off first (DR7 as after reset): they point into
+	 * this kernel, no IDT from the LIDT below on has a vector for #DB,
+	 * and the release word hands the CPU to the next kernel without the
+	 * reset INIT would do.
 	 */
-	movq	%rdi, %r12
-	movq	%rsi, %r13
-	movq	%rdx, %r14
-	movq	%rcx, %r15
+	movl	$0x400, %eax
+	movq	%rax, %dr7
 	/*
-	 * The entry IDT first, while FRED (if on) still ignores IDTR: from
-	 * the CR4 write below on, events go through it, never through the
-	 * kernel's IDT, which FRED kernels leave empty.
+	 * The arguments where cpu_handoff_entry_nmi finds them, in this CPU's
+	 * memory: the NMI may arrive inside cpu_handoff_self_nmi() or its
+	 * callees, when no register is sure to hold what it held here.
 	 */
-	lidt	(%r8)
+	movq	%rdi, PER_CPU_VAR(cpu_handoff_enter_args + CPU_HANDOFF_ARG_CR3)
+	movq	%rsi, PER_CPU_VAR(cpu_handoff_enter_args + CPU_HANDOFF_ARG_ENTRY)
+	movq	%rdx, PER_CPU_VAR(cpu_handoff_enter_args + CPU_HANDOFF_ARG_STACK)
+	movq	%rcx, PER_CPU_VAR(cpu_handoff_enter_args + CPU_HANDOFF_ARG_WBINVD)
 	/*
+	 * Before the entry IDT can apply, while an NMI still goes to this
+	 * kernel's handler, which works without them:
+	 * Kernel IBT off: the entry IDT's vector, the park loop and the next
+	 * kernel's 64-bit entry the release word may jump to have no ENDBR,
+	 * and event delivery through an IDT is an indirect branch.
 	 * Global entries off: the CR3 write then flushes them all, including
 	 * this kernel's non-executable fixmap entry for the code page.
-	 * Kernel IBT off: the park loop has no ENDBR, and neither has the
-	 * next kernel's 64-bit entry the release word may jump to.
-	 * FRED off: with CR4.FRED set, events are delivered through
-	 * IA32_FRED_CONFIG to this kernel's entry code, which the handoff
-	 * overwrites, and the park loop's LIDT has no effect.  FRED is bit
-	 * 32, out of reach of a sign-extended 32-bit immediate.
-	 * LASS off: the release word jumps to the next kernel's 64-bit
-	 * entry at its low, identity-mapped address, which LASS forbids a
+	 * LASS off: the release word jumps to the next kernel's 64-bit entry
+	 * at its low, identity-mapped address, which LASS forbids a
 	 * supervisor fetch from.
 	 */
 	movq	%cr4, %rax
-	movabsq	$~(X86_CR4_PGE | X86_CR4_CET | X86_CR4_FRED | X86_CR4_LASS), %r10
-	andq	%r10, %rax
+	andq	$~(X86_CR4_PGE | X86_CR4_CET | X86_CR4_LASS), %rax
+	movq	%rax, %cr4
+	/*
+	 * Then the entry IDT, and FRED off in the next write: with CR4.FRED
+	 * set, events are delivered through IA32_FRED_CONFIG to this
+	 * kernel's entry code (IDTR is ignored), without it through the IDT,
+	 * which FRED kernels leave empty.  So no instruction runs with an
+	 * IDT that does not apply.  FRED is bit 32, out of reach of a
+	 * sign-extended 32-bit immediate.
+	 */
+	lidt	(%r8)
+	movq	%cr4, %rax
+	btrq	$X86_CR4_FRED_BIT, %rax
 	movq	%rax, %cr4
 	testq	%r9, %r9
 	jz	cpu_handoff_entry_nmi
@@ -111,18 +125,11 @@ SYM_INNER_LABEL(cpu_handoff_entry_nmi, SYM_L_GLOBAL)
 	 * CPU that takes no interrupt, NMI or exception from here on).
 	 */
 	ANNOTATE_NOENDBR
-	movq	%r12, %rdi
-	movq	%r13, %rsi
-	movq	%r14, %rdx
-	movq	%r15, %rcx
+	movq	PER_CPU_VAR(cpu_handoff_enter_args + CPU_HANDOFF_ARG_CR3), %rdi
+	movq	PER_CPU_VAR(cpu_handoff_enter_args + CPU_HANDOFF_ARG_ENTRY), %rsi
+	movq	PER_CPU_VAR(cpu_handoff_enter_args + CPU_HANDOFF_ARG_STACK), %rdx
+	movq	PER_CPU_VAR(cpu_handoff_enter_args + CPU_HANDOFF_ARG_WBINVD), %rcx
 	movq	%rdi, %cr3
-	/*
-	 * Hardware breakpoints off (DR7 as after reset): they point into
-	 * this kernel, and the release word hands the CPU to the next one
-	 * without the reset INIT would do.
-	 */
-	movl	$0x400, %eax
-	movq	%rax, %dr7
 	/*
 	 * PCIDs off, now that CR3's PCID is 0: the release word may lead
 	 * into a next kernel's 64-bit entry that switches between 4- and

@@ -22,6 +22,7 @@
 #include <linux/cpuidle.h>
 #include <linux/delay.h>
 #include <linux/kexec.h>
+#include <linux/kprobes.h>
 #include <linux/mem_encrypt.h>
 #include <linux/smp.h>
 #include <linux/suspend.h>
@@ -117,6 +118,13 @@ const char *handoff_tramp_refuse(enum cpu_handoff_reason reason)
 #endif
 
 	/*
+	 * Not ready since a resume found another kernel's park loop there,
+	 * with CPUs in it (handoff_tramp_resumed()): its way in maps that
+	 * kernel's text, not this one's.
+	 */
+	if (!handoff_tramp.ready)
+		return handoff_tramp.why;
+	/*
 	 * The area is nosave, so a restore kernel loads an image page that
 	 * belongs there straight into it: an image made by a kernel without
 	 * this option, which used that memory.  Nothing else writes it (a
@@ -154,17 +162,27 @@ const char *handoff_tramp_refuse(enum cpu_handoff_reason reason)
 	return NULL;
 }
 
+DEFINE_PER_CPU(struct cpu_handoff_enter_args, cpu_handoff_enter_args);
+static_assert(offsetof(struct cpu_handoff_enter_args, cr3) == CPU_HANDOFF_ARG_CR3);
+static_assert(offsetof(struct cpu_handoff_enter_args, entry) == CPU_HANDOFF_ARG_ENTRY);
+static_assert(offsetof(struct cpu_handoff_enter_args, stack) == CPU_HANDOFF_ARG_STACK);
+static_assert(offsetof(struct cpu_handoff_enter_args, wbinvd) == CPU_HANDOFF_ARG_WBINVD);
+
 /**
  * cpu_handoff_self_nmi() - send this CPU an NMI, for the way into the park loop
  *
- * Called by cpu_handoff_enter_trampoline() with the entry IDT loaded.
+ * Called by cpu_handoff_enter_trampoline() with the entry IDT loaded, which
+ * has no vector for #BP or #DB: neither traced nor probed.  The APIC
+ * driver's send_IPI() it calls is an ordinary function; a kprobe there
+ * while a CPU takes this way would shut that CPU down.
  *
- * Context: interrupts off, kernel IBT and FRED off.
+ * Context: interrupts off, kernel IBT, DR7 and FRED off.
  */
-void cpu_handoff_self_nmi(void)
+notrace void cpu_handoff_self_nmi(void)
 {
-	__apic_send_IPI(smp_processor_id(), NMI_VECTOR);
+	__apic_send_IPI(raw_smp_processor_id(), NMI_VECTOR);
 }
+NOKPROBE_SYMBOL(cpu_handoff_self_nmi);
 
 static void __noreturn trampoline_enter(void)
 {
@@ -241,8 +259,12 @@ enum dead_wait_state {
 	DEAD_PARKED,	/* went into the park loop when it went offline */
 };
 
+/* @go: what a handoff asks of a waiting CPU */
+#define DEAD_GO_PARK	1	/* move into the park loop */
+#define DEAD_GO_HALT	2	/* wait in HLT here: the park loop is refused */
+
 struct dead_wait {
-	u32 go;		/* set by the handoff: move into the park loop */
+	u32 go;		/* set by the handoff: DEAD_GO_PARK or DEAD_GO_HALT */
 	u32 state;	/* enum dead_wait_state */
 } ____cacheline_aligned;
 static DEFINE_PER_CPU_ALIGNED(struct dead_wait, dead_wait);
@@ -378,6 +400,10 @@ static void trampoline_play_dead(void)
 		if (!READ_ONCE(w->go))
 			__mwait(hint, 0);
 	}
+	if (READ_ONCE(w->go) == DEAD_GO_HALT) {
+		for (;;)
+			native_halt();
+	}
 	/*
 	 * No NMI from the handoff after this; if one is on its way
 	 * already (DEAD_NUDGED), the way in takes it in its stride.
@@ -446,7 +472,7 @@ static void ask_offline_waiters(void)
 		state = READ_ONCE(w->state);
 		if ((state != DEAD_HLT && state != DEAD_MWAIT) || READ_ONCE(w->go))
 			continue;
-		WRITE_ONCE(w->go, 1);
+		WRITE_ONCE(w->go, DEAD_GO_PARK);
 		/* Go before the state: see trampoline_play_dead(). */
 		smp_mb();
 		nudge_waiter(cpu, w, DEAD_HLT);
@@ -463,10 +489,34 @@ static void ask_offline_waiters(void)
  * the kexec die before the jump, the machine is reset with them in the
  * park loop, which is not memory that reset or the next boot runs into.
  */
+/*
+ * A kexec the park loop cannot serve (refused: INIT parks the CPUs, or
+ * they stay as without this option).  A CPU waiting in MWAIT would wake
+ * at the next kernel's first store to its line, in memory that kernel
+ * overwrites, and run it (d7893093a741): send it into HLT, as
+ * smp_kick_mwait_play_dead() does for mwait_play_dead().  The store ends
+ * its MWAIT at once; it has the rest of the kexec to get to the HLT.
+ */
+static void halt_offline_waiters(void)
+{
+	unsigned int cpu;
+
+	for_each_present_cpu(cpu) {
+		struct dead_wait *w = per_cpu_ptr(&dead_wait, cpu);
+
+		if (!cpu_online(cpu) && READ_ONCE(w->state) == DEAD_MWAIT)
+			WRITE_ONCE(w->go, DEAD_GO_HALT);
+	}
+}
+
 static void trampoline_syscore_shutdown(void *data)
 {
-	if (kexec_in_progress && handoff_mode_for(CPU_HANDOFF_KEXEC) == HANDOFF_TRAMPOLINE)
+	if (!kexec_in_progress)
+		return;
+	if (handoff_mode_for(CPU_HANDOFF_KEXEC) == HANDOFF_TRAMPOLINE)
 		ask_offline_waiters();
+	else
+		halt_offline_waiters();
 }
 
 static const struct syscore_ops trampoline_shutdown_ops = {

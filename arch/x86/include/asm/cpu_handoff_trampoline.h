@@ -90,10 +90,28 @@
  */
 #define CPU_HANDOFF_ENTRY_NMI_SPINS	0x400000
 
+/*
+ * Not ABI: where the way in keeps its arguments for cpu_handoff_entry_nmi,
+ * as offsets into this CPU's struct cpu_handoff_enter_args.
+ */
+#define CPU_HANDOFF_ARG_CR3		0
+#define CPU_HANDOFF_ARG_ENTRY		8
+#define CPU_HANDOFF_ARG_STACK		16
+#define CPU_HANDOFF_ARG_WBINVD		24
+
 #ifndef __ASSEMBLER__
 #include <linux/errno.h>
 #include <linux/init.h>
+#include <linux/percpu-defs.h>
 #include <linux/types.h>
+
+struct cpu_handoff_enter_args {
+	u64 cr3;
+	u64 entry;
+	u64 stack;
+	u64 wbinvd;
+};
+DECLARE_PER_CPU(struct cpu_handoff_enter_args, cpu_handoff_enter_args);
 
 struct desc_ptr;
 void cpu_handoff_enter_trampoline(unsigned long cr3, unsigned long entry,
