@@ -249,6 +249,14 @@ blurb() {
 	   in HLT until another event wakes it (then drops that event), so
 	   kexec's INIT-parked CPUs survive injected faults there by accident.
 	   Hardware or KVM results are welcome.
+	 - A hibernation aborted before the snapshot (a wakeup event, pm_test,
+	   a failed syscore_suspend()) still calls arch_resume_nosmt(), which
+	   now re-parks every offline CPU although nothing parked it (upstream
+	   cycles the nosmt siblings there for nothing too).  Calling it only
+	   after a restore is a change to kernel/power/hibernate.c that we
+	   would rather send on its own.
+	 - "Parked" counts the INITs sent: the delivery status of the ICR is
+	   not checked (x2APIC has none).
 	EOF
 }
 
@@ -297,6 +305,44 @@ blurb_rfc() {
 	   wakes them and waits for them (that made it 0.5x at 8 vCPUs).  The
 	   next kernel reaches user space as fast as 7.3's
 	   (results/bench-kexec-quiet-1207.md).
+
+	Known defects, not fixed in this posting
+	========================================
+
+	A review of this RFC (2026-12-07) found these; all are where no
+	emulator here can show them, and each needs hardware or a decision:
+
+	 - FRED: a CPU released through the release word leaves the park
+	   loop's NMI handler with NMIs blocked, and a FRED kernel may never
+	   execute the IRET that unblocks them (ERETS does only for NMI
+	   frames): that CPU's NMI watchdog, backtraces and kdump's NMI
+	   shootdown stop working.  The next kernel should unblock NMIs on
+	   a released CPU once its IDT or FRED is set up.
+	 - SME hosts: the area is written through a memremap() that SME
+	   maps decrypted, while the park loop's page tables read it
+	   encrypted; the release CR3 adds the C-bit to a table the kernel
+	   made decrypted.  The trampoline must be refused under SME until
+	   the mapping is fixed and tried with mem_encrypt=on.
+	 - A release into a kernel of another paging depth (4- vs 5-level)
+	   cannot work: CR4.LA57 cannot change in long mode, and the slot
+	   does not record it.
+	 - A slot can read FREE while its CPU is still in the loop: after an
+	   aborted suspend to RAM (syscore_resume() runs without a reset), or
+	   after a release that timed out.
+	 - The way in calls the APIC driver's send_IPI() with an IDT that has
+	   no vector for #BP or #DB: a kprobe there shuts the CPU down.
+	 - The area is not claimed exclusive: root can write the park loop
+	   through /dev/mem; its direct-map alias is writable outside a
+	   release.
+	 - Offline SMT siblings waiting in the park loop do not answer late
+	   microcode loading's NMI; loading then aborts.
+	 - An exact ABI-version match strands CPUs parked by a kernel of
+	   another version where INIT is unusable.
+	 - The hold excludes KVM's paravirtual MSRs, but not VMware's steal
+	   clock, which is armed per CPU the same way.
+	 - Patch 5 does five things (the mode, the waiting play_dead(), the
+	   early ask at syscore_shutdown(), the hold's refusals, suspend to
+	   RAM) and should be split.
 	EOF
 }
 
