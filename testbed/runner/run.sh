@@ -192,6 +192,11 @@ metrics=$out/metrics.csv
 [ "$emu" = bochs ] && . "$SELF_DIR/bochs.sh"
 
 probe_accel
+# Under TCG on a host short of CPU time, QEMU's PIT and the guest's TSC
+# drift apart and Linux's check_timer() can panic in early boot ("IO-APIC
+# + timer doesn't work!", results/open-failures.md): a flake of the
+# emulator, not of a handoff.  KVM guests skip that check themselves.
+case $ACCEL_ARGS in *tcg*) EMU_APPEND="$EMU_APPEND no_timer_check" ;; esac
 echo "TAP version 13"
 echo "1..${#files[@]}"
 n=0 npass=0 nfail=0 nxfail=0
