@@ -297,19 +297,20 @@ blurb_rfc() {
 	   INIT is unusable.  SEV-SNP, whose AP creation could also leave a
 	   stale slot, was not tried.
 	 - Kexec's stop-to-jump is still slower than 7.3's under QEMU/TCG at
-	   2-4 vCPUs: 0.8x, 0.3-0.5 ms more, with a quiet console (at loglevel
+	   2-4 vCPUs: 0.8x, 0.3-0.4 ms more, with a quiet console (at loglevel
 	   7 the serial port's time for the series' summary line, 0.6-1.2 ms,
 	   comes on top).  The park itself is 0.2 ms there; counted in guest
-	   instructions (QEMU's icount) the whole difference is about 10 us,
-	   and it is the summary pr_info(): a test build without that line
-	   runs the window in 7.3's instructions at 2 and 4 vCPUs, with INIT
-	   and with the trampoline.  Is one summary line per kexec worth a
-	   few microseconds of it, or should it print only when a CPU could
-	   not be parked?  Offline CPUs that would wait in
-	   HLT now wait in the park loop from the start, so a kexec no longer
-	   wakes them and waits for them (that made it 0.5x at 8 vCPUs).  The
-	   next kernel reaches user space as fast as 7.3's
-	   (results/bench-kexec-quiet-1207.md).
+	   instructions (QEMU's icount) the whole difference is 10-12 us, and
+	   it is the summary pr_info(): a build of this code without that
+	   line runs the window in 7.3's instructions at 2 and 4 vCPUs, with
+	   INIT and with the trampoline.  Is one summary line per kexec worth
+	   a few microseconds of it, or should it be pr_debug(), or print
+	   only when a CPU could not be parked?  Offline CPUs that would wait
+	   in HLT wait in the park loop from the start, so a kexec does not
+	   wake them and wait for them (that made it 0.5x at 8 vCPUs).  A
+	   restore goes from image loaded to user space 1.0-1.5x as fast as
+	   7.3 at 2-16 vCPUs, and the next kernel after a kexec reaches user
+	   space within 7.3's spread (results/bench-final-1207.md).
 
 	Known defects, not fixed in this posting
 	========================================
